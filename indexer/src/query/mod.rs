@@ -1,0 +1,3 @@
+//! Answering requests: the request model, planning (which index answers) and execution.
+
+pub mod request;
