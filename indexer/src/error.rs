@@ -40,7 +40,9 @@ pub enum IndexError {
     #[error("invalid table definition: {0}")]
     BadDefinition(String),
     /// XX001 / HTTP 500: a segment the query needs failed its checksum and is quarantined.
-    #[error("partition \"{partition}\" of \"{table}\" is unavailable: its segment {path} is corrupted and quarantined")]
+    #[error(
+        "partition \"{partition}\" of \"{table}\" is unavailable: its segment {path} is corrupted and quarantined"
+    )]
     Corrupted {
         table: String,
         partition: String,

@@ -4,15 +4,26 @@
 //!
 //! No SQL and no sockets here: the protocol crate turns SQL into requests.
 
+pub mod calendar;
+pub mod database;
+pub mod dictionary;
 pub mod error;
+pub mod ingest;
+pub mod partition;
 pub mod query;
 pub mod schema;
+pub mod segment;
+pub mod table;
+#[cfg(test)]
+mod tests;
 pub mod value;
 
+pub use database::{Database, DeleteOutcome, PutOutcome, RecoveredQuarantine, RecoveryReport};
 pub use error::{IndexError, Result};
 pub use query::request::{
-    AggFunc, Aggregate, AggregateRequest, CmpOp, Explain, Expr, ExtractField, Predicate,
-    ResultSet, ScanRequest, TruncUnit,
+    AggFunc, Aggregate, AggregateRequest, CmpOp, Explain, Expr, ExtractField, Predicate, ResultSet,
+    ScanRequest, TruncUnit,
 };
 pub use schema::{ColumnDef, ColumnRole, RollupDef, TableSchema};
+pub use table::{PartitionInfo, QuarantineInfo, TableDefinition, TableInfo};
 pub use value::{Numeric, ScalarType, Value};

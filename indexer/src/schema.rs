@@ -2,10 +2,10 @@
 //!
 //! A table is created by its first push: the Parquet file's columns plus the
 //! partition columns named in the path (`date=...` typed `date`, any other
-//! partition column `text`). Text and date columns are *dimensions* (dictionary
-//! + bitmaps), floating-point columns *measures* (sum/min/max/count in rollups
-//! and value stats), anything else (timestamps) a *plain* column kept for
-//! detail rows and row-level filters.
+//! partition column `text`). Text and date columns are *dimensions*
+//! (dictionary and bitmaps), floating-point columns *measures* (sum/min/max/count
+//! in rollups and value stats), anything else (timestamps) a *plain* column
+//! kept for detail rows and row-level filters.
 
 use crate::value::ScalarType;
 
@@ -58,10 +58,14 @@ impl TableSchema {
     }
 
     pub fn dimensions(&self) -> impl Iterator<Item = &ColumnDef> {
-        self.columns.iter().filter(|c| c.role == ColumnRole::Dimension)
+        self.columns
+            .iter()
+            .filter(|c| c.role == ColumnRole::Dimension)
     }
 
     pub fn measures(&self) -> impl Iterator<Item = &ColumnDef> {
-        self.columns.iter().filter(|c| c.role == ColumnRole::Measure)
+        self.columns
+            .iter()
+            .filter(|c| c.role == ColumnRole::Measure)
     }
 }

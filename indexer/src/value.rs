@@ -58,7 +58,10 @@ pub struct Numeric {
 
 impl Numeric {
     pub fn from_i64(v: i64) -> Self {
-        Numeric { unscaled: v as i128, scale: 0 }
+        Numeric {
+            unscaled: v as i128,
+            scale: 0,
+        }
     }
 
     /// The value as a float (for comparisons against float measures).
@@ -181,15 +184,35 @@ mod tests {
 
     #[test]
     fn numeric_prints_like_postgres() {
-        assert_eq!(Numeric { unscaled: 1717200000000000, scale: 6 }.to_string(), "1717200000.000000");
-        assert_eq!(Numeric { unscaled: -5, scale: 2 }.to_string(), "-0.05");
+        assert_eq!(
+            Numeric {
+                unscaled: 1717200000000000,
+                scale: 6
+            }
+            .to_string(),
+            "1717200000.000000"
+        );
+        assert_eq!(
+            Numeric {
+                unscaled: -5,
+                scale: 2
+            }
+            .to_string(),
+            "-0.05"
+        );
         assert_eq!(Numeric::from_i64(2024).to_string(), "2024");
     }
 
     #[test]
     fn null_sorts_last_and_nan_above_numbers() {
         assert_eq!(Value::Null.sql_cmp(&Value::Int64(1)), Ordering::Greater);
-        assert_eq!(Value::Float64(f64::NAN).sql_cmp(&Value::Float64(1e300)), Ordering::Greater);
-        assert_eq!(Value::Float64(-0.0).sql_cmp(&Value::Float64(0.0)), Ordering::Equal);
+        assert_eq!(
+            Value::Float64(f64::NAN).sql_cmp(&Value::Float64(1e300)),
+            Ordering::Greater
+        );
+        assert_eq!(
+            Value::Float64(-0.0).sql_cmp(&Value::Float64(0.0)),
+            Ordering::Equal
+        );
     }
 }

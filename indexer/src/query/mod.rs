@@ -1,3 +1,7 @@
 //! Answering requests: the request model, planning (which index answers) and execution.
 
+pub mod agg;
+pub mod compile;
+pub mod exec;
+pub mod expr;
 pub mod request;

@@ -70,10 +70,26 @@ pub enum CmpOp {
 /// and only rows where the whole predicate is true are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Predicate {
-    Compare { expr: Expr, op: CmpOp, value: Value },
-    InList { expr: Expr, values: Vec<Value>, negated: bool },
-    Between { expr: Expr, low: Value, high: Value, negated: bool },
-    IsNull { expr: Expr, negated: bool },
+    Compare {
+        expr: Expr,
+        op: CmpOp,
+        value: Value,
+    },
+    InList {
+        expr: Expr,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    Between {
+        expr: Expr,
+        low: Value,
+        high: Value,
+        negated: bool,
+    },
+    IsNull {
+        expr: Expr,
+        negated: bool,
+    },
     And(Vec<Predicate>),
     Or(Vec<Predicate>),
     Not(Box<Predicate>),

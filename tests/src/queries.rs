@@ -1,0 +1,152 @@
+//! The fixed differential query list over the edge dataset (table
+//! `temperatures`) and the error cases with their SQLSTATEs.
+//!
+//! Every query either has an ORDER BY that totally orders its rows or is
+//! compared as a multiset (see [`crate::compare`]).
+
+/// The SQL surface, one feature or edge per query.
+pub const FIXED: &[&str] = &[
+    // Counting.
+    "SELECT count(*) FROM temperatures",
+    "SELECT count(humidity) FROM temperatures",
+    "SELECT count(country) FROM temperatures",
+    "SELECT count(DISTINCT station) FROM temperatures",
+    "SELECT count(DISTINCT country), count(DISTINCT region), count(DISTINCT date) FROM temperatures",
+    "SELECT count(*) AS \"Total Count\" FROM temperatures",
+    // Aggregates per dimension.
+    "SELECT region, count(*), sum(temperature), avg(temperature), min(temperature), max(temperature) FROM temperatures GROUP BY region ORDER BY region",
+    "SELECT date, count(*), sum(humidity), avg(humidity), min(humidity), max(humidity) FROM temperatures GROUP BY date ORDER BY date",
+    "SELECT country, count(*), avg(temperature) FROM temperatures GROUP BY country ORDER BY country NULLS FIRST",
+    "SELECT country, count(*) FROM temperatures GROUP BY country ORDER BY country DESC NULLS LAST",
+    "SELECT station, count(*), min(temperature), max(temperature), count(humidity) FROM temperatures GROUP BY station ORDER BY station",
+    "SELECT region, date, count(*), sum(temperature) FROM temperatures GROUP BY region, date ORDER BY region, date",
+    "SELECT region, count(DISTINCT station) FROM temperatures GROUP BY region ORDER BY 1",
+    "SELECT date, count(DISTINCT station), count(DISTINCT country) FROM temperatures GROUP BY date ORDER BY date DESC",
+    "SELECT region FROM temperatures GROUP BY region ORDER BY region",
+    "SELECT region, country, station, count(*) FROM temperatures GROUP BY region, country, station",
+    "SELECT min(date), max(date), min(measured_at), max(measured_at) FROM temperatures",
+    "SELECT min(country), max(country), min(station), max(station) FROM temperatures",
+    // WHERE on dimensions.
+    "SELECT count(*) FROM temperatures WHERE region = 'europe'",
+    "SELECT count(*) FROM temperatures WHERE region <> 'europe'",
+    "SELECT count(*), sum(temperature) FROM temperatures WHERE region IN ('asia', 'africa')",
+    "SELECT count(*), sum(temperature) FROM temperatures WHERE region NOT IN ('asia', 'africa')",
+    "SELECT count(*) FROM temperatures WHERE region = 'oceania'",
+    "SELECT count(*), sum(temperature), avg(temperature), min(humidity), max(date) FROM temperatures WHERE region = 'nowhere'",
+    "SELECT region, count(*) FROM temperatures WHERE region = 'nowhere' GROUP BY region",
+    "SELECT count(*), avg(temperature) FROM temperatures WHERE country = 'Côte d''Ivoire'",
+    "SELECT station, count(*) FROM temperatures WHERE country = '日本' GROUP BY station ORDER BY station",
+    "SELECT count(*) FROM temperatures WHERE country IS NULL",
+    "SELECT count(*) FROM temperatures WHERE country IS NOT NULL AND country <> 'France'",
+    "SELECT count(*) FROM temperatures WHERE country NOT IN ('France', 'Kenya')",
+    // Dates.
+    "SELECT count(*), sum(temperature) FROM temperatures WHERE date < '2024-01-01'",
+    "SELECT count(*) FROM temperatures WHERE date <= '2024-01-01'",
+    "SELECT count(*) FROM temperatures WHERE date > '2024-03-31'",
+    "SELECT count(*) FROM temperatures WHERE date >= '2024-03-31'",
+    "SELECT count(*) FROM temperatures WHERE date = '2024-02-29'",
+    "SELECT count(*) FROM temperatures WHERE date <> '2024-02-29'",
+    "SELECT region, count(*) FROM temperatures WHERE date BETWEEN '2023-12-31' AND '2024-03-31' GROUP BY region ORDER BY region",
+    "SELECT count(*) FROM temperatures WHERE date NOT BETWEEN '2023-12-31' AND '2024-03-31'",
+    "SELECT count(*) FROM temperatures WHERE date IN ('2024-01-01', '2024-07-01', '2025-01-01')",
+    // Timestamps.
+    "SELECT count(*), min(measured_at) FROM temperatures WHERE measured_at >= '2024-01-01 06:00:00+00'",
+    "SELECT count(*) FROM temperatures WHERE measured_at < '2024-01-01 12:00:00.123456+00' AND measured_at > '2023-12-31'",
+    "SELECT count(*) FROM temperatures WHERE measured_at = '2024-07-01 23:59:59.999999+00'",
+    "SELECT station, measured_at FROM temperatures WHERE measured_at BETWEEN '2024-02-29 05:00:00+00' AND '2024-02-29 07:00:00+00' ORDER BY station, measured_at",
+    // Measures.
+    "SELECT count(*) FROM temperatures WHERE temperature > 10",
+    "SELECT count(*), min(temperature) FROM temperatures WHERE temperature <= -5.5",
+    "SELECT count(*) FROM temperatures WHERE temperature = 0",
+    "SELECT count(*), sum(temperature) FROM temperatures WHERE temperature BETWEEN -1 AND 1",
+    "SELECT count(*), avg(humidity) FROM temperatures WHERE humidity >= 50 AND temperature < 20",
+    "SELECT count(*) FROM temperatures WHERE humidity < 30 OR humidity IS NULL",
+    "SELECT count(*) FROM temperatures WHERE humidity IS NOT NULL",
+    "SELECT count(*) FROM temperatures WHERE temperature > 1e100",
+    // Boolean combinations.
+    "SELECT count(*) FROM temperatures WHERE region = 'europe' AND date >= '2024-01-01' OR region = 'asia'",
+    "SELECT count(*) FROM temperatures WHERE NOT (region = 'europe' OR country = 'Kenya')",
+    "SELECT count(*) FROM temperatures WHERE NOT (humidity > 50)",
+    "SELECT region, count(*) FROM temperatures WHERE (date < '2024-01-01' OR date > '2024-06-01') AND NOT region IN ('asia') GROUP BY region ORDER BY region",
+    // Time buckets.
+    "SELECT date_trunc('day', date), count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT date_trunc('week', date), count(*), avg(temperature) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT date_trunc('month', date) AS month, count(*), sum(humidity) FROM temperatures GROUP BY month ORDER BY month",
+    "SELECT date_trunc('quarter', date), region, count(*) FROM temperatures GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT date_trunc('year', date), max(temperature) FROM temperatures GROUP BY date_trunc('year', date) ORDER BY 1",
+    "SELECT date_trunc('hour', measured_at), count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT date_trunc('day', measured_at), count(*) FROM temperatures GROUP BY 1 ORDER BY 1 DESC",
+    "SELECT date_trunc('month', measured_at), min(temperature) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT extract(year from date), count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT extract(month from date), extract(quarter from date), count(*) FROM temperatures GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT extract(dow from date) AS dow, count(*) FROM temperatures GROUP BY dow ORDER BY dow",
+    "SELECT extract(hour from measured_at), count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT count(*) FROM temperatures WHERE date_trunc('month', date) = '2024-01-01'",
+    "SELECT count(*) FROM temperatures WHERE extract(dow from date) = 0",
+    // HAVING, aliases, ORDER BY, LIMIT/OFFSET.
+    "SELECT station, count(*) FROM temperatures GROUP BY station HAVING count(*) > 40 ORDER BY station",
+    "SELECT region, avg(temperature) FROM temperatures GROUP BY region HAVING avg(temperature) > 5 ORDER BY region",
+    "SELECT region AS r, count(*) AS n FROM temperatures GROUP BY r ORDER BY n DESC, r",
+    "SELECT station, max(temperature) AS hi FROM temperatures GROUP BY station ORDER BY hi DESC, station LIMIT 5",
+    "SELECT station, avg(humidity) AS h FROM temperatures GROUP BY station ORDER BY h DESC NULLS FIRST, station",
+    "SELECT station, avg(humidity) AS h FROM temperatures GROUP BY station ORDER BY h NULLS FIRST, station",
+    "SELECT station, avg(humidity) FROM temperatures GROUP BY station ORDER BY 2 DESC NULLS LAST, 1",
+    "SELECT station, count(*) FROM temperatures GROUP BY station ORDER BY station LIMIT 3 OFFSET 2",
+    "SELECT region, date FROM temperatures GROUP BY region, date ORDER BY region DESC, date ASC LIMIT 7 OFFSET 3",
+    "SELECT region, count(*) FROM temperatures GROUP BY region ORDER BY region LIMIT 0",
+    "SELECT count(*) FROM public.temperatures",
+    "SELECT \"region\", count(\"station\") FROM \"temperatures\" GROUP BY \"region\" ORDER BY \"region\"",
+    "select region, count(*) from temperatures group by region order by region desc",
+    // Detail rows.
+    "SELECT * FROM temperatures ORDER BY station, measured_at, region LIMIT 20",
+    "SELECT * FROM temperatures WHERE station = 'MULTI-1' ORDER BY measured_at, region",
+    "SELECT date, region, station, temperature FROM temperatures WHERE temperature > 15 ORDER BY temperature DESC, station, measured_at LIMIT 10",
+    "SELECT station, humidity FROM temperatures WHERE humidity IS NULL AND region = 'africa' ORDER BY station, humidity",
+    "SELECT country, station, temperature FROM temperatures WHERE temperature < -30 OR temperature > 1e100 OR temperature = 0",
+    "SELECT * FROM temperatures WHERE region = 'europe' AND date = '2024-01-01'",
+];
+
+/// Queries both servers must reject, with PostgreSQL's SQLSTATE.
+pub const ERRORS: &[(&str, &str)] = &[
+    ("SELECT count(*) FROM no_such_table", "42P01"),
+    ("SELECT count(*) FROM public.no_such_table", "42P01"),
+    ("SELECT no_such_column FROM temperatures", "42703"),
+    (
+        "SELECT count(*) FROM temperatures WHERE no_such_column = 1",
+        "42703",
+    ),
+    (
+        "SELECT region, count(*) FROM temperatures GROUP BY no_such_column",
+        "42703",
+    ),
+    ("SELEC count(*) FROM temperatures", "42601"),
+    ("SELECT count(* FROM temperatures", "42601"),
+    ("SELECT count(*) FROM temperatures WHERE", "42601"),
+    (
+        "SELECT count(*) FROM temperatures WHERE date = 'not a date'",
+        "22007",
+    ),
+    (
+        "SELECT count(*) FROM temperatures WHERE date > '2024-06-xx'",
+        "22007",
+    ),
+    (
+        "SELECT count(*) FROM temperatures WHERE measured_at > 'yesterday-ish'",
+        "22007",
+    ),
+    (
+        "SELECT count(*) FROM temperatures WHERE temperature > 'warm'",
+        "22P02",
+    ),
+    (
+        "SELECT count(*) FROM temperatures WHERE humidity = '12,5'",
+        "22P02",
+    ),
+];
+
+/// Valid SQL that Isotherm does not do: only Isotherm is asked, and it must
+/// say 0A000 (feature_not_supported), never XX000.
+pub const UNSUPPORTED: &[&str] = &[
+    "SELECT * FROM temperatures a JOIN temperatures b ON a.station = b.station",
+    "SELECT count(*) FROM temperatures, temperatures t2",
+];
