@@ -44,9 +44,11 @@ fn generate() -> Vec<Row> {
                         date: JUNE_1 + day,
                         region,
                         station,
-                        ts: (JUNE_1 + day) * DAY_MICROS + hour * 3_600_000_000 + i64::from(k % 7) * 1_000_000,
-                        temperature: (k % 11 != 0).then_some(t),
-                        humidity: (k % 13 != 0).then_some(f64::from(k % 100)),
+                        ts: (JUNE_1 + day) * DAY_MICROS
+                            + hour * 3_600_000_000
+                            + i64::from(k % 7) * 1_000_000,
+                        temperature: (!k.is_multiple_of(11)).then_some(t),
+                        humidity: (!k.is_multiple_of(13)).then_some(f64::from(k % 100)),
                     });
                 }
             }
@@ -58,15 +60,27 @@ fn generate() -> Vec<Row> {
 fn parquet(rows: &[&Row]) -> Bytes {
     let schema = Arc::new(Schema::new(vec![
         Field::new("station", DataType::Utf8, false),
-        Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, None), false),
+        Field::new(
+            "ts",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            false,
+        ),
         Field::new("temperature", DataType::Float64, true),
         Field::new("humidity", DataType::Float64, true),
     ]));
     let cols: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(rows.iter().map(|r| r.station).collect::<Vec<_>>())),
-        Arc::new(TimestampMicrosecondArray::from(rows.iter().map(|r| r.ts).collect::<Vec<_>>())),
-        Arc::new(Float64Array::from(rows.iter().map(|r| r.temperature).collect::<Vec<_>>())),
-        Arc::new(Float64Array::from(rows.iter().map(|r| r.humidity).collect::<Vec<_>>())),
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r.station).collect::<Vec<_>>(),
+        )),
+        Arc::new(TimestampMicrosecondArray::from(
+            rows.iter().map(|r| r.ts).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.temperature).collect::<Vec<_>>(),
+        )),
+        Arc::new(Float64Array::from(
+            rows.iter().map(|r| r.humidity).collect::<Vec<_>>(),
+        )),
     ];
     let batch = RecordBatch::try_new(schema.clone(), cols).unwrap();
     let mut buf = Vec::new();
@@ -80,9 +94,10 @@ async fn connect(backend: Arc<dyn Backend>) -> Client {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(serve(listener, backend, ProtocolConfig::default()));
-    let (client, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=isotherm"), NoTls)
-        .await
-        .unwrap();
+    let (client, conn) =
+        tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=isotherm"), NoTls)
+            .await
+            .unwrap();
     tokio::spawn(conn);
     client
 }
@@ -92,13 +107,17 @@ async fn text(c: &Client, sql: &str) -> Result<Vec<Vec<String>>, String> {
         Ok(msgs) => Ok(msgs
             .into_iter()
             .filter_map(|m| match m {
-                SimpleQueryMessage::Row(r) => {
-                    Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect())
-                }
+                SimpleQueryMessage::Row(r) => Some(
+                    (0..r.len())
+                        .map(|i| r.get(i).unwrap_or("NULL").to_owned())
+                        .collect(),
+                ),
                 _ => None,
             })
             .collect()),
-        Err(e) => Err(e.code().map_or_else(|| e.to_string(), |c| c.code().to_owned())),
+        Err(e) => Err(e
+            .code()
+            .map_or_else(|| e.to_string(), |c| c.code().to_owned())),
     }
 }
 
@@ -170,10 +189,17 @@ async fn index_and_reference_agree() {
     keys.sort();
     keys.dedup();
     for (date, region) in &keys {
-        let part: Vec<&Row> = rows.iter().filter(|r| r.date == *date && r.region == *region).collect();
+        let part: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.date == *date && r.region == *region)
+            .collect();
         let day = isotherm_protocol::types::datetime::format_date(*date as i32);
-        db.put_partition("temperatures", &format!("date={day}/region={region}"), parquet(&part))
-            .unwrap();
+        db.put_partition(
+            "temperatures",
+            &format!("date={day}/region={region}"),
+            parquet(&part),
+        )
+        .unwrap();
     }
     let schema = db.schema("temperatures").unwrap();
     let memory = MemoryBackend::new();
@@ -204,8 +230,15 @@ async fn index_and_reference_agree() {
         let got = text(&index, sql).await;
         let want = text(&reference, sql).await;
         if !same(&got, &want) {
-            failures.push(format!("{sql}\n  index:     {got:?}\n  reference: {want:?}"));
+            failures.push(format!(
+                "{sql}\n  index:     {got:?}\n  reference: {want:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -220,6 +220,22 @@ async fn detail_rows_and_constants() {
         simple(&c, "SELECT 1, 0.1::float8 + 0.2::float8, 1e20::float8, 2.50 * 2, current_database(), current_schema()").await,
         s(&[&["1", "0.30000000000000004", "1e+20", "5.00", "isotherm", "public"]])
     );
+    let plan = simple(&c, "EXPLAIN SELECT region, count(*) FROM temperatures WHERE date > '2024-06-01' GROUP BY 1 ORDER BY 2").await;
+    let lines: Vec<&str> = plan.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        lines[0],
+        "Isotherm Aggregate on temperatures (1 group key(s), 1 aggregate(s))"
+    );
+    assert!(lines.contains(&"  Path: scan"), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("  Segments: 1 of 1")),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"  Post-processing: ORDER BY"), "{lines:?}");
+    let stmt = c.prepare("EXPLAIN SELECT 1").await.unwrap();
+    assert_eq!(stmt.columns()[0].name(), "QUERY PLAN");
+    let stmt = c.prepare("SHOW datestyle").await.unwrap();
+    assert_eq!(stmt.columns()[0].name(), "DateStyle");
     let v = simple(&c, "SELECT version()").await;
     assert!(v[0][0].starts_with("PostgreSQL 15.0 on "), "{}", v[0][0]);
     assert!(v[0][0].ends_with("(Isotherm 0.1.0)"), "{}", v[0][0]);

@@ -27,7 +27,7 @@ use crate::push::progress_bar;
 use crate::serve::{Server, open_database, shutdown_signal};
 
 /// The table the demo loads.
-pub const DEMO_TABLE: &str = "weather";
+pub const DEMO_TABLE: &str = "temperatures";
 /// Threads loading partitions.
 const LOAD_THREADS: usize = 2;
 

@@ -155,7 +155,11 @@ async fn put_then_bad_bodies_leave_the_table_as_it_was() {
     assert_eq!(before, after, "failed pushes must not change the table");
     let (status, parts) = a.get("/v1/tables/weather/partitions").await;
     assert_eq!(status, 200);
-    assert_eq!(parts.as_array().map(Vec::len), Some(1), "{parts}");
+    assert_eq!(
+        parts["partitions"].as_array().map(Vec::len),
+        Some(1),
+        "{parts}"
+    );
 }
 
 #[tokio::test]
@@ -269,7 +273,11 @@ async fn load_job_loads_a_generated_dataset_and_delete_drops_a_partition() {
     assert_eq!(job["errors"].as_array().map(Vec::len), Some(0));
 
     let (_, parts) = a.get("/v1/tables/weather/partitions").await;
-    assert_eq!(parts.as_array().map(Vec::len), Some(16), "{parts}");
+    assert_eq!(
+        parts["partitions"].as_array().map(Vec::len),
+        Some(16),
+        "{parts}"
+    );
 
     let (status, out) = a
         .send(
@@ -280,7 +288,11 @@ async fn load_job_loads_a_generated_dataset_and_delete_drops_a_partition() {
         .await;
     assert_eq!(status, 200, "{out}");
     let (_, parts) = a.get("/v1/tables/weather/partitions").await;
-    assert_eq!(parts.as_array().map(Vec::len), Some(15), "{parts}");
+    assert_eq!(
+        parts["partitions"].as_array().map(Vec::len),
+        Some(15),
+        "{parts}"
+    );
 
     // A missing directory and a file are refused before a job starts.
     let body = br#"{"path": "/definitely/not/here"}"#.to_vec();

@@ -8,6 +8,7 @@
 //! literal.rs    constants and $n parameters, coercion to a column's type
 //! row.rs        row-level expressions and WHERE -> request Expr / Predicate
 //! out.rs        expressions over result rows (aggregates, arithmetic, HAVING)
+//! translate.rs  select list / HAVING / ORDER BY expressions -> Out
 //! select.rs     SELECT -> SelectPlan
 //! exec.rs       run a SelectPlan: request, HAVING, ORDER BY, LIMIT, projection
 //! plan.rs       any statement -> Plan (select, explain, session commands)
@@ -21,6 +22,7 @@ pub mod parse;
 pub mod plan;
 pub mod row;
 pub mod select;
+pub mod translate;
 
 use isotherm_indexer::Value;
 

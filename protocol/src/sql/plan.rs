@@ -144,7 +144,8 @@ pub fn plan_statement(stmt: &Statement, planner: &mut Planner<'_>) -> SqlResult<
             Plan::Session(if name == "all" {
                 SessionCommand::ShowAll
             } else {
-                SessionCommand::Show(name)
+                // The column is named with the canonical spelling (`DateStyle`).
+                SessionCommand::Show(planner.session.show(&name)?.0)
             })
         }
         Statement::Reset(r) => Plan::Session(match &r.reset {

@@ -4,7 +4,7 @@
 //! |--------|-------------------------------------------|----------------------------------------|
 //! | PUT    | /v1/tables/{table}/partitions/{*path}     | store a Parquet body as that partition |
 //! | DELETE | /v1/tables/{table}/partitions/{*path}     | drop the partition                     |
-//! | GET    | /v1/tables/{table}/partitions             | list partitions                        |
+//! | GET    | /v1/tables/{table}/partitions             | `{"table", "partitions": [PartitionInfo...]}` |
 //! | POST   | /v1/tables/{table}/load `{"path": dir}`   | 202 `{"job_id"}`: load a Hive dir      |
 //! | GET    | /v1/jobs/{id}                             | a load job's progress                  |
 //! | GET    | /v1/tables                                | `{"tables": [TableInfo...]}`           |

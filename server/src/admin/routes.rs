@@ -114,9 +114,12 @@ pub async fn table_info(
 pub async fn partitions(
     State(state): State<AdminState>,
     path: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<Vec<PartitionInfo>>> {
+) -> ApiResult<Json<serde_json::Value>> {
     let Path(table) = path?;
-    Ok(Json(state.db.partitions(&table)?))
+    let list: Vec<PartitionInfo> = state.db.partitions(&table)?;
+    Ok(Json(
+        serde_json::json!({ "table": table, "partitions": list }),
+    ))
 }
 
 pub async fn define_table(

@@ -1,10 +1,11 @@
 //! The weather model: one region's readings for one day as an Arrow batch.
 //!
 //! Temperature (°C) at a station and instant is the sum of
-//! - the latitude's annual mean (27 °C in the tropics, falling ~0.55 °C per
-//!   degree beyond 12°) plus the station's offset (altitude, siting);
+//! - the latitude's annual mean (`27 - 0.006 * lat²`: 27 °C at the equator,
+//!   12 °C at 50°, -4 °C at 72°) plus the station's offset (altitude, siting);
 //! - a seasonal cycle by day of year, coldest around 20 January in the north
-//!   and around 20 July in the south, its amplitude growing with latitude;
+//!   and around 20 July in the south, its amplitude growing with latitude and
+//!   with the station's continentality;
 //! - a daily cycle peaking at 15:00 local solar time (UTC + longitude / 15);
 //! - slow weather swings: three sines of 3.7, 8.3 and 19 days with per-station
 //!   phases, stronger at mid and high latitudes;
@@ -70,9 +71,9 @@ fn reading(s: &Station, day: i64, doy: u32, minute: u32, rng: &mut Rng) -> Readi
     let lat_abs = s.lat.abs();
     let frac_day = f64::from(minute) / 1440.0;
 
-    let mean = 27.0 - 0.55 * (lat_abs - 12.0).max(0.0) + s.offset;
+    let mean = 27.0 - 0.006 * lat_abs * lat_abs + s.offset;
 
-    let season_amp = 0.5 + 0.3 * lat_abs.min(70.0);
+    let season_amp = (0.5 + 0.18 * lat_abs) * s.continentality;
     let year_pos = (f64::from(doy) - 1.0 + frac_day - 19.0) / 365.25;
     let hemisphere = if s.lat < 0.0 { -1.0 } else { 1.0 };
     let season = -(TAU * year_pos).cos() * season_amp * hemisphere;

@@ -153,6 +153,8 @@ pub struct Station {
     pub lon: f64,
     /// Altitude and siting: added to the latitude's mean temperature (°C).
     pub offset: f64,
+    /// Scales the seasonal swing: coasts below 1, continental interiors above.
+    pub continentality: f64,
     /// Half the day-night swing (°C).
     pub daily_amp: f64,
     /// Mean relative humidity (%).
@@ -195,6 +197,7 @@ impl World {
                 lat,
                 lon,
                 offset: rng.normal() * 2.5 - rng.f64() * 3.0,
+                continentality: rng.range(0.7, 1.7),
                 daily_amp: rng.range(2.5, 7.5),
                 humidity: if tropical {
                     rng.range(65.0, 88.0)

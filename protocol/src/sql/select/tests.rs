@@ -346,6 +346,8 @@ fn errors_have_postgres_sqlstates() {
         ),
         ("SELECT 1/0", "22012"),
         ("SELECT nosuchfn(1)", "42883"),
+        ("SELECT coalesce(temperature, 0) FROM temperatures", "0A000"),
+        ("SELECT stddev(temperature) FROM temperatures", "0A000"),
         (
             "SELECT round(avg(temperature), 2) FROM temperatures",
             "42883",
