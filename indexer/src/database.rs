@@ -30,7 +30,8 @@ use crate::error::{IndexError, Result};
 use crate::ingest::decode_parquet;
 use crate::partition::parse_partition_path;
 use crate::query::compile::{CExpr, Compiled};
-use crate::query::exec::{self, PathChoice};
+use crate::query::exec;
+use crate::query::plan::{self, PathChoice};
 use crate::query::request::{AggregateRequest, Explain, ResultSet, ScanRequest};
 use crate::schema::TableSchema;
 use crate::segment::build::build_segment;
@@ -112,6 +113,12 @@ fn is_bad_segment(e: &IndexError) -> bool {
     }
 }
 
+/// A table name storage can use as a directory; a bad one is the user's mistake.
+fn check_table_name(table: &str) -> Result<()> {
+    validate_table_name(table)
+        .map_err(|e| IndexError::BadDefinition(format!("invalid table name: {e}")))
+}
+
 fn encode_stored(stored: &StoredTable) -> Result<serde_json::Value> {
     serde_json::to_value(stored)
         .map_err(|e| IndexError::Internal(format!("encode table definition: {e}")))
@@ -124,7 +131,7 @@ fn open_segment(
     id: SegmentId,
 ) -> Result<Arc<LoadedSegment>> {
     let seg = Segment::open(&id.path).map_err(|e| crate::segment::read::to_index_error(&id, e))?;
-    let (loaded, pairs) = LoadedSegment::open(Box::new(seg), id)?;
+    let loaded = LoadedSegment::open(Box::new(seg), id)?;
     if let Some(schema) = schema {
         let same = loaded.meta.columns.len() == schema.columns.len()
             && loaded
@@ -139,19 +146,7 @@ fn open_segment(
             ));
         }
     }
-    for (col, pairs) in &pairs {
-        table
-            .dicts
-            .get_or_create(col)
-            .check_known(pairs)
-            .map_err(IndexError::Internal)?;
-    }
-    for (col, pairs) in &pairs {
-        let d = table.dicts.get_or_create(col);
-        for (id, v) in pairs {
-            d.insert_known(*id, v).map_err(IndexError::Internal)?;
-        }
-    }
+    loaded.merge_dictionaries(&table.dicts)?;
     Ok(Arc::new(loaded))
 }
 
@@ -195,10 +190,9 @@ impl Database {
                 ..TableSnapshot::default()
             };
             let mut new_quarantine = Vec::new();
-            for (partition, ps) in &ts.partitions {
-                let path = segment_path(data_dir, name, &ps.file)?;
-                let id = segment_id(name, partition, ps, path.clone());
-                match open_segment(&table, snap.schema.as_deref(), id) {
+            let opened = open_all(data_dir, &table, snap.schema.as_deref(), &ts.partitions)?;
+            for ((partition, ps), (path, result)) in ts.partitions.iter().zip(opened) {
+                match result {
                     Ok(seg) => {
                         snap.segments.insert(partition.clone(), seg);
                         report.segments_opened += 1;
@@ -323,7 +317,7 @@ impl Database {
         parquet: Bytes,
     ) -> Result<PutOutcome> {
         let t0 = Instant::now();
-        validate_table_name(table)?;
+        check_table_name(table)?;
         let key = parse_partition_path(partition_path)?;
         let file = decode_parquet(parquet)?;
         let t = self.table_entry(table);
@@ -473,7 +467,7 @@ impl Database {
 
     /// Sets a table's dimensions, measures and rollups (see [`TableDefinition`]).
     pub fn define_table(&self, table: &str, def: TableDefinition) -> Result<TableInfo> {
-        validate_table_name(table)?;
+        check_table_name(table)?;
         let t = self.table_entry(table);
         let _guard = self.commit_lock.lock();
         let cur = t.snapshot();
@@ -585,8 +579,8 @@ impl Database {
     #[doc(hidden)]
     pub fn aggregate_via(&self, req: &AggregateRequest, path: Option<&str>) -> Result<ResultSet> {
         let (q, snap) = self.compile_aggregate(req)?;
-        let choice = pick(exec::aggregate_paths(&q), path)?;
-        let segs = exec::prune(&q, &snap)?;
+        let choice = pick(plan::aggregate_paths(&q), path)?;
+        let segs = plan::prune(&q, &snap)?;
         exec::run_aggregate(&q, &segs, &choice.kind).map_err(|e| self.on_query_error(e))
     }
 
@@ -594,7 +588,7 @@ impl Database {
     #[doc(hidden)]
     pub fn aggregate_paths(&self, req: &AggregateRequest) -> Result<Vec<String>> {
         let (q, _) = self.compile_aggregate(req)?;
-        Ok(exec::aggregate_paths(&q)
+        Ok(plan::aggregate_paths(&q)
             .iter()
             .map(|c| c.kind.name().to_owned())
             .collect())
@@ -607,23 +601,23 @@ impl Database {
     #[doc(hidden)]
     pub fn scan_via(&self, req: &ScanRequest, path: Option<&str>) -> Result<ResultSet> {
         let (q, snap) = self.compile_scan(req)?;
-        let choice = pick(exec::filter_paths(&q), path)?;
-        let segs = exec::prune(&q, &snap)?;
+        let choice = pick(plan::filter_paths(&q), path)?;
+        let segs = plan::prune(&q, &snap)?;
         exec::run_scan(&q, &segs, &choice.kind, req.limit).map_err(|e| self.on_query_error(e))
     }
 
     pub fn explain_aggregate(&self, req: &AggregateRequest) -> Result<Explain> {
         let (q, snap) = self.compile_aggregate(req)?;
-        let choice = pick(exec::aggregate_paths(&q), None)?;
-        let segs = exec::prune(&q, &snap)?;
-        Ok(exec::explain(&choice, snap.segments.len(), segs.len()))
+        let choice = pick(plan::aggregate_paths(&q), None)?;
+        let segs = plan::prune(&q, &snap)?;
+        Ok(plan::explain(&choice, snap.segments.len(), segs.len()))
     }
 
     pub fn explain_scan(&self, req: &ScanRequest) -> Result<Explain> {
         let (q, snap) = self.compile_scan(req)?;
-        let choice = pick(exec::filter_paths(&q), None)?;
-        let segs = exec::prune(&q, &snap)?;
-        Ok(exec::explain(&choice, snap.segments.len(), segs.len()))
+        let choice = pick(plan::filter_paths(&q), None)?;
+        let segs = plan::prune(&q, &snap)?;
+        Ok(plan::explain(&choice, snap.segments.len(), segs.len()))
     }
 
     /// A query met a corrupted section: quarantine that segment now.
@@ -670,6 +664,48 @@ impl Database {
         *t.state.write() = Arc::new(next);
         Ok(())
     }
+}
+
+type Opened = (PathBuf, Result<Arc<LoadedSegment>>);
+
+/// Opens a table's live segments on two threads.
+fn open_all(
+    data_dir: &Path,
+    table: &Table,
+    schema: Option<&TableSchema>,
+    partitions: &BTreeMap<String, PartitionState>,
+) -> Result<Vec<Opened>> {
+    let jobs: Vec<(SegmentId, PathBuf)> = partitions
+        .iter()
+        .map(|(partition, ps)| {
+            let path = segment_path(data_dir, &table.name, &ps.file)?;
+            Ok((segment_id(&table.name, partition, ps, path.clone()), path))
+        })
+        .collect::<Result<_>>()?;
+    let open = |chunk: &[(SegmentId, PathBuf)]| -> Vec<Opened> {
+        chunk
+            .iter()
+            .map(|(id, path)| (path.clone(), open_segment(table, schema, id.clone())))
+            .collect()
+    };
+    let half = jobs.len().div_ceil(2);
+    let (a, b) = jobs.split_at(half);
+    let mut out = std::thread::scope(|s| {
+        let other = s.spawn(|| open(b));
+        let mut first = open(a);
+        match other.join() {
+            Ok(rest) => first.extend(rest),
+            Err(_) => first.extend(b.iter().map(|(_, path)| {
+                (
+                    path.clone(),
+                    Err(IndexError::Internal("segment open thread panicked".into())),
+                )
+            })),
+        }
+        first
+    });
+    out.truncate(jobs.len());
+    Ok(out)
 }
 
 fn segment_id(table: &str, partition: &str, ps: &PartitionState, path: PathBuf) -> SegmentId {

@@ -52,6 +52,30 @@ impl DictValue {
     }
 }
 
+/// A dictionary value borrowed from a segment.
+#[derive(Debug, Clone, Copy)]
+pub enum DictRef<'a> {
+    Text(&'a str),
+    Date(i32),
+}
+
+impl DictRef<'_> {
+    fn matches(&self, v: &DictValue) -> bool {
+        match (self, v) {
+            (DictRef::Text(a), DictValue::Text(b)) => *a == &**b,
+            (DictRef::Date(a), DictValue::Date(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    pub fn to_owned(self) -> DictValue {
+        match self {
+            DictRef::Text(s) => DictValue::Text(Arc::from(s)),
+            DictRef::Date(d) => DictValue::Date(d),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     /// Indexed by id; `None` for ids no live segment uses.
@@ -117,6 +141,40 @@ impl Dictionary {
         }
         inner.values[slot] = Some(value.clone());
         inner.index.insert(value.clone(), id);
+        Ok(())
+    }
+
+    /// Merges a segment's persisted slice: `ids[i]` names `value(i)`. Allocates
+    /// only for values not yet known. Errors on a contradiction (pairs merged
+    /// before it stay: they are consistent).
+    pub fn merge_slice<'v>(
+        &self,
+        ids: &[u32],
+        value: impl Fn(usize) -> Option<DictRef<'v>>,
+    ) -> Result<(), String> {
+        let mut inner = self.inner.write();
+        for (i, &id) in ids.iter().enumerate() {
+            let r = value(i).ok_or_else(|| format!("slice value {i} is malformed"))?;
+            if id == NULL_ID {
+                return Err("dictionary id u32::MAX is reserved for NULL".into());
+            }
+            let slot = id as usize;
+            if let Some(Some(known)) = inner.values.get(slot) {
+                if !r.matches(known) {
+                    return Err(format!("id {id} names {known:?} and {r:?}"));
+                }
+                continue;
+            }
+            let v = r.to_owned();
+            if let Some(&other) = inner.index.get(&v) {
+                return Err(format!("value {v:?} has ids {other} and {id}"));
+            }
+            if inner.values.len() <= slot {
+                inner.values.resize(slot + 1, None);
+            }
+            inner.values[slot] = Some(v.clone());
+            inner.index.insert(v, id);
+        }
         Ok(())
     }
 

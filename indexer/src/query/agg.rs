@@ -5,11 +5,10 @@
 //! a bag of rows described by its key, row count, measure stats and
 //! distinct-id bitmaps.
 
-use std::collections::{HashMap, HashSet};
-
 use roaring::RoaringBitmap;
 
 use crate::dictionary::NULL_ID;
+use crate::hash::{FxHashMap, FxHashSet};
 use crate::query::compile::{CAgg, CExpr};
 use crate::query::expr::{HKey, cmp_values};
 use crate::query::request::AggFunc;
@@ -25,7 +24,7 @@ pub enum AggState {
     MinV(Option<Value>),
     MaxV(Option<Value>),
     DistinctIds(RoaringBitmap),
-    DistinctVals(HashSet<HKey>),
+    DistinctVals(FxHashSet<HKey>),
 }
 
 impl AggState {
@@ -42,7 +41,7 @@ impl AggState {
                 if a.arg.as_ref().is_some_and(|e| e.dict && e.is_column) {
                     AggState::DistinctIds(RoaringBitmap::new())
                 } else {
-                    AggState::DistinctVals(HashSet::new())
+                    AggState::DistinctVals(FxHashSet::default())
                 }
             }
         }
@@ -146,6 +145,32 @@ impl AggState {
         }
     }
 
+    /// Adds another partial state of the same aggregate.
+    pub fn merge(&mut self, other: AggState) {
+        match (self, other) {
+            (AggState::Count(a), AggState::Count(b)) => *a += b,
+            (AggState::Sum(k, n), AggState::Sum(k2, n2)) => {
+                k.merge(&k2);
+                *n += n2;
+            }
+            (
+                s @ (AggState::MinF(_) | AggState::MaxF(_)),
+                AggState::MinF(Some(x)) | AggState::MaxF(Some(x)),
+            ) => {
+                s.add_f64(x);
+            }
+            (
+                s @ (AggState::MinV(_) | AggState::MaxV(_)),
+                AggState::MinV(Some(v)) | AggState::MaxV(Some(v)),
+            ) => {
+                s.add_value(&v, 1);
+            }
+            (AggState::DistinctIds(a), AggState::DistinctIds(b)) => *a |= b,
+            (AggState::DistinctVals(a), AggState::DistinctVals(b)) => a.extend(b),
+            _ => {}
+        }
+    }
+
     pub fn finish(&self, func: AggFunc) -> Value {
         match self {
             AggState::Count(n) => Value::Int64(*n),
@@ -167,7 +192,7 @@ impl AggState {
 
 /// Codes for one group expression's values.
 pub struct KeyInterner {
-    map: HashMap<HKey, u32>,
+    map: FxHashMap<HKey, u32>,
     pub values: Vec<Value>,
     /// Dictionary expressions: code per id (precomputed), and for NULL.
     by_id: Vec<u32>,
@@ -177,7 +202,7 @@ pub struct KeyInterner {
 impl KeyInterner {
     pub fn new(e: &CExpr) -> KeyInterner {
         let mut k = KeyInterner {
-            map: HashMap::new(),
+            map: FxHashMap::default(),
             values: Vec::new(),
             by_id: Vec::new(),
             null_code: 0,
@@ -213,41 +238,118 @@ impl KeyInterner {
     }
 }
 
-/// Groups by code tuples, with one state per aggregate.
+/// Groups by code tuples, with one state per aggregate. One-code keys use a
+/// dense vector; the last key looked up is cached (rows arrive sorted).
 pub struct GroupTable {
-    index: HashMap<Vec<u32>, usize>,
+    index: FxHashMap<Vec<u32>, usize>,
+    dense: Vec<usize>,
+    last: Option<(Vec<u32>, usize)>,
     keys: Vec<Vec<u32>>,
     pub states: Vec<Vec<AggState>>,
     template: Vec<AggState>,
 }
 
+const NO_GROUP: usize = usize::MAX;
+
 impl GroupTable {
     pub fn new(aggs: &[CAgg]) -> GroupTable {
         GroupTable {
-            index: HashMap::new(),
+            index: FxHashMap::default(),
+            dense: Vec::new(),
+            last: None,
             keys: Vec::new(),
             states: Vec::new(),
             template: aggs.iter().map(AggState::new).collect(),
         }
     }
 
-    #[inline]
-    pub fn group(&mut self, key: &[u32]) -> usize {
-        if let Some(&g) = self.index.get(key) {
-            return g;
-        }
+    fn insert(&mut self, key: &[u32]) -> usize {
         let g = self.keys.len();
         self.keys.push(key.to_vec());
         self.states.push(self.template.clone());
-        self.index.insert(key.to_vec(), g);
         g
+    }
+
+    #[inline]
+    pub fn group(&mut self, key: &[u32]) -> usize {
+        match key {
+            [] => {
+                if self.keys.is_empty() {
+                    self.insert(key);
+                }
+                0
+            }
+            [code] => {
+                let c = *code as usize;
+                if let Some(&g) = self.dense.get(c)
+                    && g != NO_GROUP
+                {
+                    return g;
+                }
+                if self.dense.len() <= c {
+                    self.dense.resize(c + 1, NO_GROUP);
+                }
+                let g = self.insert(key);
+                self.dense[c] = g;
+                g
+            }
+            _ => {
+                if let Some((k, g)) = &self.last
+                    && k.as_slice() == key
+                {
+                    return *g;
+                }
+                let g = match self.index.get(key) {
+                    Some(&g) => g,
+                    None => {
+                        let g = self.insert(key);
+                        self.index.insert(key.to_vec(), g);
+                        g
+                    }
+                };
+                match &mut self.last {
+                    Some((k, lg)) => {
+                        k.clear();
+                        k.extend_from_slice(key);
+                        *lg = g;
+                    }
+                    None => self.last = Some((key.to_vec(), g)),
+                }
+                g
+            }
+        }
+    }
+
+    /// Merges `other` (built with `other_interners`) into this table.
+    pub fn merge(
+        &mut self,
+        interners: &mut [KeyInterner],
+        other: GroupTable,
+        other_interners: &[KeyInterner],
+    ) {
+        let mut key = Vec::with_capacity(interners.len());
+        for (k, states) in other.keys.iter().zip(other.states) {
+            key.clear();
+            for (j, c) in k.iter().enumerate() {
+                let v = other_interners[j]
+                    .values
+                    .get(*c as usize)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                key.push(interners[j].code(&v));
+            }
+            let g = self.group(&key);
+            for (s, o) in self.states[g].iter_mut().zip(states) {
+                s.merge(o);
+            }
+        }
     }
 
     /// Result rows: group values then aggregate values. With no group
     /// expressions there is exactly one row, even over no input.
     pub fn finish(mut self, interners: &[KeyInterner], aggs: &[CAgg]) -> Vec<Vec<Value>> {
         if interners.is_empty() && self.keys.is_empty() {
-            self.group(&[]);
+            self.insert(&[]);
         }
         self.keys
             .iter()

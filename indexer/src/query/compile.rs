@@ -332,9 +332,38 @@ fn compile_agg(schema: &TableSchema, func: AggFunc, arg: Option<&Expr>) -> Resul
     Ok(CAgg { func, arg, out })
 }
 
+/// A text literal compared with a date is read as a date (as PostgreSQL
+/// reads an unknown-typed literal); other literals are compared as given.
+fn coerce(ty: ScalarType, v: Value) -> Result<Value> {
+    match (ty, v) {
+        (ScalarType::Date, Value::Text(s)) => crate::calendar::parse_date(s.trim())
+            .map(Value::Date)
+            .ok_or(IndexError::InvalidValue {
+                ty: "date",
+                value: s,
+            }),
+        (_, v) => Ok(v),
+    }
+}
+
+fn coerce_test(ty: ScalarType, test: AtomTest) -> Result<AtomTest> {
+    Ok(match test {
+        AtomTest::Compare(op, v) => AtomTest::Compare(op, coerce(ty, v)?),
+        AtomTest::InList(vs, neg) => AtomTest::InList(
+            vs.into_iter()
+                .map(|v| coerce(ty, v))
+                .collect::<Result<_>>()?,
+            neg,
+        ),
+        AtomTest::Between(lo, hi, neg) => AtomTest::Between(coerce(ty, lo)?, coerce(ty, hi)?, neg),
+        t @ AtomTest::IsNull(_) => t,
+    })
+}
+
 fn compile_pred(schema: &TableSchema, p: &Predicate, atoms: &mut Vec<CAtom>) -> Result<CPred> {
     let atom = |expr: &Expr, test: AtomTest, atoms: &mut Vec<CAtom>| -> Result<CPred> {
         let expr = CExpr::new(schema, expr)?;
+        let test = coerce_test(expr.ty, test)?;
         atoms.push(CAtom {
             expr,
             test,

@@ -1,14 +1,6 @@
-//! Planning and execution.
-//!
-//! 1. Partition pruning: predicate atoms on partition columns are decided per
-//!    segment (the value is in META); a segment stays only if the predicate
-//!    can still be true.
-//! 2. Path: a rollup covering every group key, filter column and aggregate;
-//!    else the value index of the one non-partition dimension the query
-//!    touches; else bitmaps for the dimension conjuncts of the filter, then a
-//!    scan of the selected rows; else a scan.
-//! 3. Execution feeds one [`GroupTable`] per request. A segment lacking the
-//!    chosen structure is scanned instead, so answers never depend on the path.
+//! Execution: every path feeds one [`GroupTable`] per request. A segment
+//! lacking the chosen structure is scanned instead, so answers never depend
+//! on the path. Large scans run on two threads whose partial groups merge.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -20,294 +12,12 @@ use crate::error::{IndexError, Result};
 use crate::query::agg::{GroupTable, KeyInterner};
 use crate::query::compile::{CAtom, CExpr, CPred, Compiled};
 use crate::query::expr::apply;
-use crate::query::request::{AggFunc, Explain, ResultSet};
-use crate::schema::ColumnRole;
+use crate::query::plan::{PathKind, bitmap_conjunct, is_partition, rollup_coverage};
+use crate::query::request::{AggFunc, ResultSet};
 use crate::segment::encoding::{FloatColumn, IntColumn};
 use crate::segment::read::{DimColumn, LoadedSegment};
 use crate::segment::stats::MeasureStats;
-use crate::table::TableSnapshot;
 use crate::value::{ScalarType, Value};
-
-/// How a request is answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathKind {
-    Rollup(String),
-    ValueStats(usize),
-    BitmapScan,
-    Scan,
-}
-
-impl PathKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            PathKind::Rollup(_) => "rollup",
-            PathKind::ValueStats(_) => "value-stats",
-            PathKind::BitmapScan => "bitmap-scan",
-            PathKind::Scan => "scan",
-        }
-    }
-}
-
-/// A path with its explanation.
-#[derive(Debug, Clone)]
-pub struct PathChoice {
-    pub kind: PathKind,
-    pub index: Option<String>,
-    pub reason: String,
-}
-
-// ---------------------------------------------------------------- pruning
-
-fn mask(t: Option<bool>) -> u8 {
-    match t {
-        Some(true) => 1,
-        Some(false) => 2,
-        None => 4,
-    }
-}
-
-fn is_partition(q: &Compiled, c: usize) -> bool {
-    q.schema.columns.get(c).is_some_and(|c| c.partition)
-}
-
-/// Segments whose partition values may satisfy the filter. Fails with
-/// `Corrupted` when an unavailable (quarantined) partition may.
-pub fn prune(q: &Compiled, snap: &TableSnapshot) -> Result<Vec<Arc<LoadedSegment>>> {
-    let Some(pred) = &q.pred else {
-        check_unavailable(q, snap, |_| true)?;
-        return Ok(snap.segments.values().cloned().collect());
-    };
-    let keep = |seg: &LoadedSegment| {
-        pred.possible(&|i| {
-            let a = &q.atoms[i];
-            match a.expr.col {
-                None => mask(a.null_truth),
-                Some(c) if is_partition(q, c) => mask(a.truth_of_id(seg.part_id(c))),
-                Some(_) => 7,
-            }
-        }) & 1
-            != 0
-    };
-    check_unavailable(q, snap, |values| {
-        pred.possible(&|i| {
-            let a = &q.atoms[i];
-            match a.expr.col {
-                None => mask(a.null_truth),
-                Some(c) if is_partition(q, c) => {
-                    let name = &q.schema.columns[c].name;
-                    let v = values
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map_or(Value::Null, |(_, v)| v.clone());
-                    mask(a.test.eval(&apply(&a.expr.expr, &v)))
-                }
-                Some(_) => 7,
-            }
-        }) & 1
-            != 0
-    })?;
-    Ok(snap
-        .segments
-        .values()
-        .filter(|s| keep(s))
-        .cloned()
-        .collect())
-}
-
-fn check_unavailable(
-    q: &Compiled,
-    snap: &TableSnapshot,
-    needed: impl Fn(&[(String, Value)]) -> bool,
-) -> Result<()> {
-    for (partition, u) in &snap.unavailable {
-        if needed(&u.values) {
-            return Err(IndexError::Corrupted {
-                table: q.schema.name.clone(),
-                partition: partition.clone(),
-                path: u.path.clone(),
-            });
-        }
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------- planning
-
-struct Coverage {
-    /// By schema column: value known per group (partition or key column).
-    covered: Vec<bool>,
-    /// By schema column: a distinct-id bitmap per group.
-    distinct: Vec<bool>,
-}
-
-fn covers(q: &Compiled, cov: &Coverage) -> bool {
-    let dict_covered = |e: &CExpr| e.col.is_none_or(|c| e.dict && cov.covered[c]);
-    if !q.group.iter().all(dict_covered) || !q.atoms.iter().all(|a| dict_covered(&a.expr)) {
-        return false;
-    }
-    q.aggs.iter().all(|a| match &a.arg {
-        None => true,
-        Some(e) if dict_covered(e) => true,
-        Some(e) => {
-            let c = e.col.unwrap_or(usize::MAX);
-            let measure = q
-                .schema
-                .columns
-                .get(c)
-                .is_some_and(|col| col.role == ColumnRole::Measure);
-            (measure && e.is_column && a.func != AggFunc::CountDistinct)
-                || (a.func == AggFunc::CountDistinct
-                    && e.is_column
-                    && e.dict
-                    && cov.distinct.get(c) == Some(&true))
-        }
-    })
-}
-
-fn indexed_dims(q: &Compiled) -> Vec<usize> {
-    (0..q.schema.columns.len())
-        .filter(|&c| {
-            let col = &q.schema.columns[c];
-            !col.partition && col.role == ColumnRole::Dimension
-        })
-        .collect()
-}
-
-fn rollup_coverage(q: &Compiled, dims: &[String]) -> Coverage {
-    let n = q.schema.columns.len();
-    let mut covered = vec![false; n];
-    for (c, col) in q.schema.columns.iter().enumerate() {
-        covered[c] = col.partition || dims.contains(&col.name);
-    }
-    let mut distinct = vec![false; n];
-    for c in indexed_dims(q) {
-        distinct[c] = !covered[c];
-    }
-    Coverage { covered, distinct }
-}
-
-/// The non-partition text/date columns a request reads.
-fn touched_dims(q: &Compiled) -> Vec<usize> {
-    let mut v: Vec<usize> = q
-        .columns()
-        .into_iter()
-        .filter(|&c| {
-            let col = &q.schema.columns[c];
-            !col.partition && matches!(col.ty, ScalarType::Text | ScalarType::Date)
-        })
-        .collect();
-    v.dedup();
-    v
-}
-
-/// Whether conjunct `p` can be answered from partition values and value indexes.
-fn bitmap_conjunct(q: &Compiled, p: &CPred) -> bool {
-    let mut atoms = Vec::new();
-    p.atoms(&mut atoms);
-    let mut on_dim = false;
-    for i in atoms {
-        match q.atoms[i].expr.col {
-            None => {}
-            Some(c) if is_partition(q, c) => {}
-            Some(c)
-                if q.schema.columns[c].role == ColumnRole::Dimension && q.atoms[i].expr.dict =>
-            {
-                on_dim = true
-            }
-            Some(_) => return false,
-        }
-    }
-    on_dim
-}
-
-/// Every path that can answer an aggregate request, best first.
-pub fn aggregate_paths(q: &Compiled) -> Vec<PathChoice> {
-    let mut out = Vec::new();
-    let mut rollups: Vec<_> = q
-        .schema
-        .rollups
-        .iter()
-        .filter(|r| covers(q, &rollup_coverage(q, &r.dimensions)))
-        .collect();
-    rollups.sort_by_key(|r| {
-        r.dimensions
-            .iter()
-            .filter(|d| q.schema.column(d).is_some_and(|c| !c.partition))
-            .count()
-    });
-    for r in rollups {
-        out.push(PathChoice {
-            kind: PathKind::Rollup(r.name.clone()),
-            index: Some(r.name.clone()),
-            reason: format!(
-                "rollup \"{}\" covers every group key, filter column and aggregate",
-                r.name
-            ),
-        });
-    }
-    if let [d] = touched_dims(q)[..]
-        && q.schema.columns[d].role == ColumnRole::Dimension
-    {
-        let name = q.schema.columns[d].name.clone();
-        let mut cov = rollup_coverage(q, std::slice::from_ref(&name));
-        cov.distinct.iter_mut().for_each(|x| *x = false);
-        if covers(q, &cov) {
-            out.push(PathChoice {
-                kind: PathKind::ValueStats(d),
-                index: Some(name.clone()),
-                reason: format!(
-                    "per-value stats of dimension \"{name}\" answer every group and aggregate"
-                ),
-            });
-        }
-    }
-    out.extend(filter_paths(q));
-    out
-}
-
-/// Bitmap-scan (when the filter has dimension conjuncts), then scan.
-pub fn filter_paths(q: &Compiled) -> Vec<PathChoice> {
-    let mut out = Vec::new();
-    if let Some(p) = &q.pred {
-        let dims: Vec<String> = p
-            .conjuncts()
-            .into_iter()
-            .filter(|c| bitmap_conjunct(q, c))
-            .flat_map(|c| {
-                let mut a = Vec::new();
-                c.atoms(&mut a);
-                a.into_iter()
-                    .filter_map(|i| q.atoms[i].expr.col)
-                    .filter(|&c| !is_partition(q, c))
-                    .map(|c| q.schema.columns[c].name.clone())
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        if let Some(first) = dims.first() {
-            out.push(PathChoice {
-                kind: PathKind::BitmapScan,
-                index: Some(first.clone()),
-                reason: "the filter on indexed dimensions selects rows by bitmap; only those rows are scanned".into(),
-            });
-        }
-    }
-    out.push(PathChoice {
-        kind: PathKind::Scan,
-        index: None,
-        reason: "no rollup or value index covers the request; every row of the selected partitions is read".into(),
-    });
-    out
-}
-
-pub fn explain(choice: &PathChoice, total: usize, selected: usize) -> Explain {
-    Explain {
-        path: choice.kind.name().to_owned(),
-        index: choice.index.clone(),
-        reason: choice.reason.clone(),
-        segments_total: total,
-        segments_selected: selected,
-    }
-}
 
 // ---------------------------------------------------------------- row access
 
@@ -315,8 +25,11 @@ enum Access<'a> {
     Absent,
     Const(u32),
     Dim(DimColumn<'a>),
+    Ids(Vec<u32>),
     Float(FloatColumn<'a>),
+    Floats(Vec<f64>, Vec<bool>),
     Int(IntColumn<'a>, ScalarType),
+    Ints(Vec<i64>, Vec<bool>, ScalarType),
 }
 
 /// Random access to the columns a request reads, for one segment.
@@ -325,18 +38,33 @@ struct SegRows<'a> {
 }
 
 impl<'a> SegRows<'a> {
-    fn open(q: &Compiled, seg: &'a LoadedSegment) -> Result<SegRows<'a>> {
+    /// `dense`: decode whole columns up front (most rows will be read).
+    fn open(q: &Compiled, seg: &'a LoadedSegment, dense: bool) -> Result<SegRows<'a>> {
         let mut access: Vec<Access<'a>> = (0..q.schema.columns.len())
             .map(|_| Access::Absent)
             .collect();
+        let n = seg.rows();
         for c in q.columns() {
             let col = &q.schema.columns[c];
             access[c] = if col.partition {
                 Access::Const(seg.part_id(c))
             } else {
                 match col.ty {
+                    ScalarType::Text | ScalarType::Date if dense => {
+                        Access::Ids(seg.dim_column(c)?.decode_all(n))
+                    }
                     ScalarType::Text | ScalarType::Date => Access::Dim(seg.dim_column(c)?),
+                    ScalarType::Float64 if dense => {
+                        let (v, ok) = seg.float_column(c)?.decode_all(n);
+                        Access::Floats(v, ok)
+                    }
                     ScalarType::Float64 => Access::Float(seg.float_column(c)?),
+                    ScalarType::Int64 | ScalarType::Timestamp | ScalarType::TimestampTz
+                        if dense =>
+                    {
+                        let (v, ok) = seg.int_column(c)?.decode_all(n);
+                        Access::Ints(v, ok, col.ty)
+                    }
                     ScalarType::Int64 | ScalarType::Timestamp | ScalarType::TimestampTz => {
                         Access::Int(seg.int_column(c)?, col.ty)
                     }
@@ -356,6 +84,7 @@ impl<'a> SegRows<'a> {
     fn id(&self, c: usize, row: usize) -> u32 {
         match &self.access[c] {
             Access::Const(id) => *id,
+            Access::Ids(v) => v.get(row).copied().unwrap_or(NULL_ID),
             Access::Dim(d) => d.id(row),
             _ => NULL_ID,
         }
@@ -364,6 +93,13 @@ impl<'a> SegRows<'a> {
     #[inline]
     fn float(&self, c: usize, row: usize) -> Option<f64> {
         match &self.access[c] {
+            Access::Floats(v, ok) => {
+                if ok.get(row) == Some(&true) {
+                    v.get(row).copied()
+                } else {
+                    None
+                }
+            }
             Access::Float(f) => f.get(row),
             _ => None,
         }
@@ -371,8 +107,24 @@ impl<'a> SegRows<'a> {
 
     /// A non-dictionary column's value.
     fn leaf(&self, c: usize, row: usize) -> Value {
+        let int = |v: Option<i64>, ty: &ScalarType| match (v, ty) {
+            (None, _) => Value::Null,
+            (Some(v), ScalarType::Timestamp) => Value::Timestamp(v),
+            (Some(v), ScalarType::TimestampTz) => Value::TimestampTz(v),
+            (Some(v), _) => Value::Int64(v),
+        };
         match &self.access[c] {
-            Access::Float(f) => f.get(row).map_or(Value::Null, Value::Float64),
+            Access::Floats(..) | Access::Float(_) => {
+                self.float(c, row).map_or(Value::Null, Value::Float64)
+            }
+            Access::Ints(v, ok, ty) => int(
+                if ok.get(row) == Some(&true) {
+                    v.get(row).copied()
+                } else {
+                    None
+                },
+                ty,
+            ),
             Access::Int(i, ty) => match (i.get(row), ty) {
                 (None, _) => Value::Null,
                 (Some(v), ScalarType::Timestamp) => Value::Timestamp(v),
@@ -423,7 +175,8 @@ fn scan_segment(
     rows: Option<&RoaringBitmap>,
     acc: &mut Acc,
 ) -> Result<()> {
-    let r = SegRows::open(q, seg)?;
+    let dense = rows.is_none_or(|b| b.len() as usize > seg.rows() / 16);
+    let r = SegRows::open(q, seg, dense)?;
     let mut visit = |row: usize| {
         if let Some(p) = &q.pred
             && p.eval(&mut |i| r.atom(&q.atoms[i], row)) != Some(true)
@@ -712,31 +465,67 @@ fn pred_bitmaps(
     }))
 }
 
-/// Answers an aggregate request over `segs` along `path`.
-pub fn run_aggregate(
-    q: &Compiled,
-    segs: &[Arc<LoadedSegment>],
-    path: &PathKind,
-) -> Result<ResultSet> {
-    let mut acc = Acc {
+fn new_acc(q: &Compiled) -> Acc {
+    Acc {
         groups: GroupTable::new(&q.aggs),
         interners: q.group.iter().map(KeyInterner::new).collect(),
         key: vec![0; q.group.len()],
-    };
+    }
+}
+
+fn run_segments(
+    q: &Compiled,
+    segs: &[Arc<LoadedSegment>],
+    path: &PathKind,
+    acc: &mut Acc,
+) -> Result<()> {
     for seg in segs {
         let done = match path {
-            PathKind::Rollup(name) => rollup_segment(q, seg, name, &mut acc)?,
-            PathKind::ValueStats(d) => value_stats_segment(q, seg, *d, &mut acc)?,
+            PathKind::Rollup(name) => rollup_segment(q, seg, name, acc)?,
+            PathKind::ValueStats(d) => value_stats_segment(q, seg, *d, acc)?,
             PathKind::BitmapScan => {
                 let rows = candidate_rows(q, seg)?;
-                scan_segment(q, seg, rows.as_ref(), &mut acc)?;
+                scan_segment(q, seg, rows.as_ref(), acc)?;
                 true
             }
             PathKind::Scan => false,
         };
         if !done {
-            scan_segment(q, seg, None, &mut acc)?;
+            scan_segment(q, seg, None, acc)?;
         }
+    }
+    Ok(())
+}
+
+/// Below this many rows a request runs on one thread.
+const PARALLEL_ROWS: usize = 200_000;
+
+/// Answers an aggregate request over `segs` along `path` (two threads for big scans).
+pub fn run_aggregate(
+    q: &Compiled,
+    segs: &[Arc<LoadedSegment>],
+    path: &PathKind,
+) -> Result<ResultSet> {
+    let rows: usize = segs.iter().map(|s| s.rows()).sum();
+    let parallel = !matches!(path, PathKind::Rollup(_)) && segs.len() >= 2 && rows >= PARALLEL_ROWS;
+    let mut acc = new_acc(q);
+    if parallel {
+        let (a, b) = segs.split_at(segs.len() / 2);
+        let other = std::thread::scope(|s| -> Result<Acc> {
+            let handle = s.spawn(|| -> Result<Acc> {
+                let mut acc = new_acc(q);
+                run_segments(q, b, path, &mut acc)?;
+                Ok(acc)
+            });
+            run_segments(q, a, path, &mut acc)?;
+            handle
+                .join()
+                .map_err(|_| IndexError::Internal("query thread panicked".into()))?
+        })?;
+        acc.groups
+            .merge(&mut acc.interners, other.groups, &other.interners);
+    } else {
+        run_segments(q, segs, path, &mut acc)?;
     }
     Ok(ResultSet {
         types: q.output_types(),
@@ -762,7 +551,7 @@ pub fn run_scan(
         } else {
             None
         };
-        let r = SegRows::open(q, seg)?;
+        let r = SegRows::open(q, seg, cand.is_none())?;
         let mut visit = |row: usize| -> bool {
             if let Some(p) = &q.pred
                 && p.eval(&mut |i| r.atom(&q.atoms[i], row)) != Some(true)

@@ -4,4 +4,5 @@ pub mod agg;
 pub mod compile;
 pub mod exec;
 pub mod expr;
+pub mod plan;
 pub mod request;

@@ -279,7 +279,11 @@ pub fn write_floats(w: &mut ByteWriter, values: &[f64], valid: &[bool]) {
             w.u8(1);
             w.u8(plan.exp);
             w.i64(plan.base);
-            let packed: Vec<u64> = plan.scaled.iter().map(|&s| s.wrapping_sub(plan.base) as u64).collect();
+            let packed: Vec<u64> = plan
+                .scaled
+                .iter()
+                .map(|&s| s.wrapping_sub(plan.base) as u64)
+                .collect();
             write_packed(w, &packed, plan.width);
             w.u32(plan.exceptions.len() as u32);
             for (row, v) in &plan.exceptions {
@@ -327,7 +331,9 @@ fn decimal_plan(values: &[f64], valid: &[bool]) -> Option<DecimalPlan> {
                 continue;
             }
             let s = (v * p).round();
-            let fits = s.is_finite() && s.abs() <= 9.0e15 && decimal_decode(s as i64, exp).to_bits() == v.to_bits();
+            let fits = s.is_finite()
+                && s.abs() <= 9.0e15
+                && decimal_decode(s as i64, exp).to_bits() == v.to_bits();
             if !fits {
                 exceptions.push((row as u32, *v));
                 if exceptions.len() > budget {
@@ -389,7 +395,13 @@ impl<'a> FloatColumn<'a> {
                     exceptions.push((r.u32()?, r.f64()?));
                 }
                 let exception_rows = exceptions.iter().map(|(row, _)| *row).collect();
-                FloatKind::Decimal { exp, base, packed, exception_rows, exceptions }
+                FloatKind::Decimal {
+                    exp,
+                    base,
+                    packed,
+                    exception_rows,
+                    exceptions,
+                }
             }
             _ => return Err(malformed("float codec")),
         };
@@ -408,7 +420,13 @@ impl<'a> FloatColumn<'a> {
                 }
                 f64::from_le_bytes(a)
             }
-            FloatKind::Decimal { exp, base, packed, exception_rows, exceptions } => {
+            FloatKind::Decimal {
+                exp,
+                base,
+                packed,
+                exception_rows,
+                exceptions,
+            } => {
                 if !exceptions.is_empty() && exception_rows.contains(i as u32) {
                     let at = exceptions.partition_point(|(row, _)| (*row as usize) < i);
                     return exceptions.get(at).map_or(0.0, |(_, v)| *v);
@@ -416,6 +434,38 @@ impl<'a> FloatColumn<'a> {
                 decimal_decode(base.wrapping_add(packed.get(i) as i64), *exp)
             }
         }
+    }
+
+    /// Every row: values (NULL rows hold 0.0) and validity.
+    pub fn decode_all(&self, n: usize) -> (Vec<f64>, Vec<bool>) {
+        let mut values: Vec<f64> = match &self.kind {
+            FloatKind::Raw(_) => (0..n).map(|i| self.raw(i)).collect(),
+            FloatKind::Decimal {
+                exp,
+                base,
+                packed,
+                exceptions,
+                ..
+            } => {
+                let mut v: Vec<f64> = (0..n)
+                    .map(|i| decimal_decode(base.wrapping_add(packed.get(i) as i64), *exp))
+                    .collect();
+                for (row, x) in exceptions {
+                    if let Some(slot) = v.get_mut(*row as usize) {
+                        *slot = *x;
+                    }
+                }
+                v
+            }
+        };
+        let mut valid = vec![true; n];
+        for row in &self.nulls {
+            if let Some(slot) = valid.get_mut(row as usize) {
+                *slot = false;
+                values[row as usize] = 0.0;
+            }
+        }
+        (values, valid)
     }
 
     #[inline]
@@ -532,6 +582,18 @@ impl<'a> IntColumn<'a> {
                 base.wrapping_add(packed.get(i).wrapping_mul(*step) as i64)
             }
         }
+    }
+
+    /// Every row: values (NULL rows hold 0) and validity.
+    pub fn decode_all(&self, n: usize) -> (Vec<i64>, Vec<bool>) {
+        let values: Vec<i64> = (0..n).map(|i| self.raw(i)).collect();
+        let mut valid = vec![true; n];
+        for row in &self.nulls {
+            if let Some(slot) = valid.get_mut(row as usize) {
+                *slot = false;
+            }
+        }
+        (values, valid)
     }
 
     #[inline]

@@ -4,11 +4,10 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use roaring::RoaringBitmap;
 
-use crate::dictionary::{DictValue, NULL_ID};
+use crate::dictionary::{DictRef, DictValue, DictionarySet, NULL_ID};
 use crate::error::{IndexError, Result};
 use crate::segment::encoding::{ByteReader, FloatColumn, IntColumn, Packed, malformed, u32_at};
 use crate::segment::stats::{MeasureStats, STATS_BYTES};
@@ -67,12 +66,9 @@ pub struct LoadedSegment {
     src: Box<dyn SectionSource>,
 }
 
-/// Dictionary pairs a segment contributes, by column name.
-pub type SlicePairs = Vec<(String, Vec<(u32, DictValue)>)>;
-
 impl LoadedSegment {
-    /// Reads META and the dictionary slices; returns the segment and its dictionary pairs.
-    pub fn open(src: Box<dyn SectionSource>, id: SegmentId) -> Result<(LoadedSegment, SlicePairs)> {
+    /// Reads META and the dictionary slices (verifying their checksums).
+    pub fn open(src: Box<dyn SectionSource>, id: SegmentId) -> Result<LoadedSegment> {
         let corrupt = |e: isotherm_storage::StorageError| to_index_error(&id, e);
         let meta_bytes = src
             .section(SECTION_META)
@@ -84,19 +80,8 @@ impl LoadedSegment {
             return Err(malformed(&format!("segment format {}", meta.format)));
         }
         let mut slices = Vec::with_capacity(meta.columns.len());
-        let mut pairs = Vec::new();
         for (c, col) in meta.columns.iter().enumerate() {
-            if col.partition {
-                if let (Some(pid), Some(_)) = (col.part_id, &col.part_value) {
-                    let v = crate::segment::build::part_value(col);
-                    let dv =
-                        DictValue::from_value(&v).ok_or_else(|| malformed("partition value"))?;
-                    pairs.push((col.name.clone(), vec![(pid, dv)]));
-                }
-                slices.push(Vec::new());
-                continue;
-            }
-            if !col.is_dict() {
+            if col.partition || !col.is_dict() {
                 slices.push(Vec::new());
                 continue;
             }
@@ -104,22 +89,45 @@ impl LoadedSegment {
                 .section(section_slice(c))
                 .map_err(corrupt)?
                 .ok_or_else(|| malformed("missing dictionary slice"))?;
-            let (ids, values) = read_slice(bytes, col.ty)?;
-            if ids.len() != col.slice_len as usize {
+            let view = SliceView::parse(bytes)?;
+            if view.ids.len() != col.slice_len as usize {
                 return Err(malformed("slice length"));
             }
-            pairs.push((col.name.clone(), ids.iter().copied().zip(values).collect()));
-            slices.push(ids);
+            slices.push(view.ids);
         }
-        Ok((
-            LoadedSegment {
-                id,
-                meta,
-                slices,
-                src,
-            },
-            pairs,
-        ))
+        Ok(LoadedSegment {
+            id,
+            meta,
+            slices,
+            src,
+        })
+    }
+
+    /// Adds this segment's `(id, value)` pairs to the table's dictionaries.
+    pub fn merge_dictionaries(&self, dicts: &DictionarySet) -> Result<()> {
+        for (c, col) in self.meta.columns.iter().enumerate() {
+            if col.partition {
+                if let (Some(pid), Some(_)) = (col.part_id, &col.part_value) {
+                    let dv = DictValue::from_value(&crate::segment::build::part_value(col))
+                        .ok_or_else(|| malformed("partition value"))?;
+                    dicts
+                        .get_or_create(&col.name)
+                        .merge_slice(&[pid], |_| Some(dv_ref(&dv)))
+                        .map_err(IndexError::Internal)?;
+                }
+                continue;
+            }
+            if !col.is_dict() {
+                continue;
+            }
+            let view = SliceView::parse(self.section(section_slice(c))?)?;
+            let ty = col.ty;
+            dicts
+                .get_or_create(&col.name)
+                .merge_slice(&view.ids, |i| view.value(i, ty))
+                .map_err(IndexError::Internal)?;
+        }
+        Ok(())
     }
 
     pub fn rows(&self) -> usize {
@@ -252,34 +260,49 @@ pub fn to_index_error(id: &SegmentId, e: isotherm_storage::StorageError) -> Inde
     }
 }
 
-fn read_slice(bytes: &[u8], ty: ScalarType) -> Result<(Vec<u32>, Vec<DictValue>)> {
-    let mut r = ByteReader::new(bytes);
-    let n = r.u32()? as usize;
-    let mut ids = Vec::with_capacity(n.min(bytes.len() / 4));
-    for _ in 0..n {
-        ids.push(r.u32()?);
+fn dv_ref(v: &DictValue) -> DictRef<'_> {
+    match v {
+        DictValue::Text(s) => DictRef::Text(s),
+        DictValue::Date(d) => DictRef::Date(*d),
     }
-    let mut offsets = Vec::with_capacity(n + 1);
-    for _ in 0..=n {
-        offsets.push(r.u32()? as usize);
+}
+
+/// A parsed dictionary slice section (values read on demand).
+struct SliceView<'a> {
+    ids: Vec<u32>,
+    offsets_at: usize,
+    heap: &'a [u8],
+    bytes: &'a [u8],
+}
+
+impl<'a> SliceView<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<SliceView<'a>> {
+        let mut r = ByteReader::new(bytes);
+        let n = r.u32()? as usize;
+        let raw = r.take(n.checked_mul(4).ok_or_else(|| malformed("slice"))?)?;
+        let ids = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let offsets_at = r.pos;
+        r.take((n + 1) * 4)?;
+        Ok(SliceView {
+            ids,
+            offsets_at,
+            heap: r.rest(),
+            bytes,
+        })
     }
-    let heap = r.rest();
-    let mut values = Vec::with_capacity(n);
-    for w in offsets.windows(2) {
-        let b = heap
-            .get(w[0]..w[1])
-            .ok_or_else(|| malformed("slice heap"))?;
-        values.push(match ty {
-            ScalarType::Date => {
-                let a: [u8; 4] = b.try_into().map_err(|_| malformed("date value"))?;
-                DictValue::Date(i32::from_le_bytes(a))
-            }
-            _ => DictValue::Text(Arc::from(
-                std::str::from_utf8(b).map_err(|_| malformed("utf8 value"))?,
-            )),
-        });
+
+    fn value(&self, i: usize, ty: ScalarType) -> Option<DictRef<'a>> {
+        let start = u32_at(self.bytes, self.offsets_at, i).ok()? as usize;
+        let end = u32_at(self.bytes, self.offsets_at, i + 1).ok()? as usize;
+        let b = self.heap.get(start..end)?;
+        Some(match ty {
+            ScalarType::Date => DictRef::Date(i32::from_le_bytes(b.try_into().ok()?)),
+            _ => DictRef::Text(std::str::from_utf8(b).ok()?),
+        })
     }
-    Ok((ids, values))
 }
 
 /// Per-row global ids of a text/date column.
@@ -289,6 +312,11 @@ pub struct DimColumn<'a> {
 }
 
 impl DimColumn<'_> {
+    /// Global ids of every row.
+    pub fn decode_all(&self, n: usize) -> Vec<u32> {
+        (0..n).map(|i| self.id(i)).collect()
+    }
+
     #[inline]
     pub fn id(&self, row: usize) -> u32 {
         self.slice
@@ -341,7 +369,8 @@ impl ValueIndex<'_> {
             .bytes
             .get(at..at + STATS_BYTES)
             .ok_or_else(|| malformed("stats"))?;
-        MeasureStats::read(&mut ByteReader::new(b))
+        let b: &[u8; STATS_BYTES] = b.try_into().map_err(|_| malformed("stats"))?;
+        Ok(MeasureStats::from_bytes(b))
     }
 
     pub fn bitmap(&self, e: usize) -> Result<RoaringBitmap> {
@@ -401,7 +430,8 @@ impl RollupView<'_> {
             .bytes
             .get(at..at + STATS_BYTES)
             .ok_or_else(|| malformed("stats"))?;
-        MeasureStats::read(&mut ByteReader::new(b))
+        let b: &[u8; STATS_BYTES] = b.try_into().map_err(|_| malformed("stats"))?;
+        Ok(MeasureStats::from_bytes(b))
     }
 
     /// Distinct-id bitmap `j` (META `distinct[j]`) of group `g`.

@@ -107,6 +107,25 @@ impl MeasureStats {
         w.f64(if self.nonnull == 0 { 0.0 } else { self.max });
     }
 
+    /// Decodes the 36-byte form.
+    #[inline]
+    pub fn from_bytes(b: &[u8; STATS_BYTES]) -> MeasureStats {
+        let f = |at: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[at..at + 8]);
+            f64::from_le_bytes(a)
+        };
+        MeasureStats {
+            nonnull: u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            sum: KahanSum {
+                sum: f(4),
+                comp: f(12),
+            },
+            min: f(20),
+            max: f(28),
+        }
+    }
+
     pub fn read(r: &mut ByteReader<'_>) -> Result<MeasureStats> {
         let nonnull = u64::from(r.u32()?);
         let sum = r.f64()?;

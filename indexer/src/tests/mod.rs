@@ -1,6 +1,8 @@
 //! Crate-level tests: whole-database behaviour against a naive evaluator.
 
+mod budget;
+mod concurrency;
 mod naive;
 mod paths;
-mod budget;
+mod prop;
 mod recovery;

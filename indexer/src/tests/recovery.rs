@@ -56,7 +56,7 @@ fn failed_pushes_leave_previous_data() {
         "{r:?}"
     );
     let r = db.put_partition("bad/name", &parts[0].path, parquet_of(&parts[0]));
-    assert!(r.is_err());
+    assert!(matches!(r, Err(IndexError::BadDefinition(_))), "{r:?}");
     assert_eq!(count_all(&db).unwrap(), total as i64);
     assert_eq!(
         std::fs::read_dir(dir.path().join("segments/temps"))
