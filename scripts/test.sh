@@ -52,4 +52,4 @@ log "cargo build -p isotherm-server"
 cargo build -p isotherm-server
 
 log "cargo test"
-cargo test --workspace
+cargo test --workspace --no-fail-fast

@@ -7,6 +7,7 @@
 //! an ORDER BY, else as multisets. Floats get the tolerance of
 //! [`crate::cell::floats_match`], everything else must be exact.
 
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::cell::{Cell, RawValue, texts_match};
@@ -78,8 +79,18 @@ impl Answer {
 
 /// Extended protocol, binary results: names, type OIDs and decoded values.
 pub async fn query_typed(client: &Client, sql: &str) -> Result<Answer, DbError> {
+    query_params(client, sql, &[]).await
+}
+
+/// [`query_typed`] with bound parameters (`$1`, `$2`, ...), whose types the
+/// server infers at Parse.
+pub async fn query_params(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Answer, DbError> {
     let stmt = client.prepare(sql).await?;
-    let rows = client.query(&stmt, &[]).await?;
+    let rows = client.query(&stmt, params).await?;
     let columns = stmt
         .columns()
         .iter()

@@ -62,7 +62,6 @@ pub const FIXED: &[&str] = &[
     "SELECT count(*), avg(humidity) FROM temperatures WHERE humidity >= 50 AND temperature < 20",
     "SELECT count(*) FROM temperatures WHERE humidity < 30 OR humidity IS NULL",
     "SELECT count(*) FROM temperatures WHERE humidity IS NOT NULL",
-    "SELECT count(*) FROM temperatures WHERE temperature > 1e100",
     // Boolean combinations.
     "SELECT count(*) FROM temperatures WHERE region = 'europe' AND date >= '2024-01-01' OR region = 'asia'",
     "SELECT count(*) FROM temperatures WHERE NOT (region = 'europe' OR country = 'Kenya')",
@@ -97,13 +96,53 @@ pub const FIXED: &[&str] = &[
     "SELECT count(*) FROM public.temperatures",
     "SELECT \"region\", count(\"station\") FROM \"temperatures\" GROUP BY \"region\" ORDER BY \"region\"",
     "select region, count(*) from temperatures group by region order by region desc",
+    // Names: aliases, qualified columns, case.
+    "SELECT count(*) FROM temperatures t WHERE t.region = 'europe'",
+    "SELECT t.region, count(t.station) FROM temperatures AS t GROUP BY t.region ORDER BY t.region",
+    "SELECT temperatures.region, count(*) FROM temperatures GROUP BY temperatures.region ORDER BY 1",
+    "SELECT DATE_TRUNC('MONTH', date), COUNT(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT Region, COUNT(*) AS N FROM Temperatures GROUP BY Region ORDER BY Region",
+    // ORDER BY and HAVING on what is not selected.
+    "SELECT region FROM temperatures GROUP BY region ORDER BY count(*) DESC, region",
+    "SELECT station, count(*) FROM temperatures GROUP BY station HAVING max(temperature) > 20 ORDER BY station",
+    "SELECT station FROM temperatures ORDER BY temperature DESC, station, measured_at LIMIT 5",
+    "SELECT region, count(*) FROM temperatures GROUP BY region ORDER BY 1 OFFSET 2",
+    "SELECT count(1) FROM temperatures",
+    // More buckets and fields.
+    "SELECT date_trunc('minute', measured_at), count(*) FROM temperatures WHERE date = '2024-01-01' GROUP BY 1 ORDER BY 1",
+    "SELECT extract(week from date), extract(isodow from date), count(*) FROM temperatures GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT extract(second from measured_at), count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT extract(epoch from measured_at), station FROM temperatures WHERE date = '2024-07-01' AND region = 'europe' ORDER BY 1, 2",
+    "SELECT extract(epoch from date), count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT extract(minute from measured_at), extract(doy from date), count(*) FROM temperatures GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT count(*) FROM temperatures WHERE date BETWEEN '2024-03-31' AND '2023-12-31'",
+    "SELECT count(*) FROM temperatures WHERE region IN ('europe')",
     // Detail rows.
     "SELECT * FROM temperatures ORDER BY station, measured_at, region LIMIT 20",
     "SELECT * FROM temperatures WHERE station = 'MULTI-1' ORDER BY measured_at, region",
     "SELECT date, region, station, temperature FROM temperatures WHERE temperature > 15 ORDER BY temperature DESC, station, measured_at LIMIT 10",
     "SELECT station, humidity FROM temperatures WHERE humidity IS NULL AND region = 'africa' ORDER BY station, humidity",
-    "SELECT country, station, temperature FROM temperatures WHERE temperature < -30 OR temperature > 1e100 OR temperature = 0",
+    "SELECT country, station, temperature FROM temperatures WHERE temperature < -30 OR temperature > 1000 OR temperature = 0",
     "SELECT * FROM temperatures WHERE region = 'europe' AND date = '2024-01-01'",
+];
+
+/// Literal spellings PostgreSQL accepts: exponents, leading/trailing dots,
+/// signs, casts, typed literals.
+pub const LITERALS: &[&str] = &[
+    "SELECT count(*) FROM temperatures WHERE temperature > 1e100",
+    "SELECT count(*) FROM temperatures WHERE temperature > 1.5E+1",
+    "SELECT count(*) FROM temperatures WHERE humidity < 1e-200",
+    "SELECT count(*) FROM temperatures WHERE temperature < -.5",
+    "SELECT count(*) FROM temperatures WHERE temperature >= 5.",
+    "SELECT count(*) FROM temperatures WHERE temperature > +3",
+    "SELECT count(*) FROM temperatures WHERE temperature = -0.0",
+    "SELECT count(*) FROM temperatures WHERE temperature > '12.5'",
+    "SELECT count(*) FROM temperatures WHERE date = DATE '2024-01-01'",
+    "SELECT count(*) FROM temperatures WHERE date < '2024-01-01'::date",
+    "SELECT count(*) FROM temperatures WHERE measured_at >= TIMESTAMPTZ '2024-01-01 06:00:00+00'",
+    "SELECT count(*) FROM temperatures WHERE measured_at >= '2024-01-01T06:00:00Z'",
+    "SELECT count(*) FROM temperatures WHERE measured_at < '2024-01-01 08:00:00+02'",
+    "SELECT count(*) FROM temperatures WHERE measured_at < '2024-01-01'",
 ];
 
 /// Queries both servers must reject, with PostgreSQL's SQLSTATE.

@@ -369,7 +369,7 @@ mod tests {
             nonempty > 200,
             "too many empty answers: {nonempty} non-empty"
         );
-        for sql in crate::queries::FIXED {
+        for sql in crate::queries::FIXED.iter().chain(crate::queries::LITERALS) {
             crate::compare::query_typed(&c, sql)
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));

@@ -235,8 +235,9 @@ impl Server {
         let Some(mut c) = self.child.take() else {
             return Ok(());
         };
-        let _ = Command::new("kill")
-            .args(["-TERM", &c.id().to_string()])
+        // The shell's builtin `kill`: no dependency on procps.
+        let _ = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", c.id())])
             .status();
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {

@@ -430,6 +430,11 @@ async fn corrupted_segment_is_quarantined_never_misanswered() {
                 .to_string()
         })
         .collect();
+    eprintln!(
+        "corrupt segment: byte {} of {} flipped; {xx001} queries gave XX001; quarantined: {q:?}",
+        len / 2,
+        victim.display()
+    );
     for e in &q {
         for key in ["partition", "file", "reason"] {
             assert!(e.get(key).is_some(), "quarantined entry lacks {key}: {e}");
@@ -478,4 +483,103 @@ async fn corrupted_segment_is_quarantined_never_misanswered() {
         Mode::Both,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_job_loads_a_server_side_directory() {
+    let server = Server::start().expect("serve");
+    let src = tempfile::tempdir().expect("src dir");
+    let gen_out = generate(src.path(), 2, 120, 3).expect("generate");
+    assert!(gen_out.status.success(), "generate: {}", outputs(&gen_out));
+    let ds = read_dataset_dir(src.path()).expect("read generated files");
+    let admin = Admin::new(server.admin_url()).expect("admin");
+    let path = src.path().to_string_lossy().into_owned();
+    let started = admin.load(TABLE, &path).await.expect("POST load");
+    assert!(
+        started.is_success(),
+        "POST load: {} {}",
+        started.status,
+        started.text
+    );
+    let id = started
+        .body
+        .get("job_id")
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .unwrap_or_else(|| panic!("no job_id in {}", started.text));
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let job = loop {
+        let j = admin.get(&format!("/v1/jobs/{id}")).await.expect("GET job");
+        assert_eq!(j.status, 200, "GET /v1/jobs/{id}: {}", j.text);
+        if j.body.get("state").and_then(|s| s.as_str()) != Some("running") {
+            break j;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "job still running: {}",
+            j.text
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        job.body.get("state").and_then(|s| s.as_str()),
+        Some("done"),
+        "{}",
+        job.text
+    );
+    assert_eq!(job.int("rows"), Some(ds.row_count() as i64), "{}", job.text);
+
+    let db = isotherm_tests::pg::cluster()
+        .expect("pg")
+        .create_database("e2e_load_job")
+        .await
+        .expect("db");
+    let pg = db.connect().await.expect("pg connect");
+    pg_load::create_table(&pg, TABLE).await.expect("create");
+    pg_load::load_rows(&pg, TABLE, ds.rows())
+        .await
+        .expect("load");
+    let iso = server.connect().await.expect("iso connect");
+    expect_same(
+        &Oracle { pg: &pg, iso: &iso },
+        "loaded by a job",
+        &overview(),
+        Mode::Both,
+    )
+    .await;
+
+    // A job over a directory that does not exist fails (at once or as a job), loading nothing.
+    let r = admin
+        .load(TABLE, "/nonexistent/isotherm/dir")
+        .await
+        .expect("POST load");
+    if r.is_success() {
+        let id = r
+            .body
+            .get("job_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let j = admin.get(&format!("/v1/jobs/{id}")).await.expect("GET job");
+            match j.body.get("state").and_then(|s| s.as_str()) {
+                Some("running") if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Some("failed") => break,
+                _ => panic!("job over a missing dir: {}", j.text),
+            }
+        }
+    } else {
+        assert!(
+            r.is_error_json(),
+            "POST load of a missing dir: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    assert_eq!(
+        table_rows_and_partitions(&admin).await,
+        (ds.row_count() as i64, ds.partitions.len())
+    );
 }

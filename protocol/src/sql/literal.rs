@@ -110,11 +110,18 @@ pub fn number(s: &str) -> SqlResult<(Value, PgType)> {
         };
         return Ok((Value::Int64(i), ty));
     }
-    let n = parse_numeric(s).ok_or_else(|| SqlError::InvalidText {
-        ty: "numeric",
-        value: s.to_owned(),
-    })?;
-    Ok((Value::Numeric(n), PgType::Numeric))
+    if let Some(n) = parse_numeric(s) {
+        return Ok((Value::Numeric(n), PgType::Numeric));
+    }
+    // Beyond numeric's 38 digits (e.g. `1e100`): PostgreSQL compares such a
+    // literal with a float8 column as float8, so a finite float stands in.
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() => Ok((Value::Float64(f), PgType::Float8)),
+        _ => Err(SqlError::InvalidText {
+            ty: "numeric",
+            value: s.to_owned(),
+        }),
+    }
 }
 
 fn negate(v: Value, ty: PgType) -> SqlResult<(Value, PgType)> {
@@ -256,6 +263,13 @@ mod tests {
     use super::*;
     use crate::sql::parse::parse_sql;
     use sqlparser::ast::{SelectItem, SetExpr, Statement};
+
+    #[test]
+    fn numbers_beyond_numeric_range_become_float8() {
+        assert_eq!(number("1e100").unwrap(), (Value::Float64(1e100), PgType::Float8));
+        assert!(matches!(number("1e400"), Err(SqlError::InvalidText { .. })));
+        assert!(matches!(number("1.5").unwrap().0, Value::Numeric(_)));
+    }
 
     fn lit(sql: &str) -> SqlResult<Option<Lit>> {
         let stmts = parse_sql(&format!("SELECT {sql}"))?;
