@@ -266,7 +266,10 @@ mod tests {
 
     #[test]
     fn numbers_beyond_numeric_range_become_float8() {
-        assert_eq!(number("1e100").unwrap(), (Value::Float64(1e100), PgType::Float8));
+        assert_eq!(
+            number("1e100").unwrap(),
+            (Value::Float64(1e100), PgType::Float8)
+        );
         assert!(matches!(number("1e400"), Err(SqlError::InvalidText { .. })));
         assert!(matches!(number("1.5").unwrap().0, Value::Numeric(_)));
     }
