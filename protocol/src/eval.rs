@@ -7,9 +7,9 @@
 
 use std::cmp::Ordering;
 
-use isotherm_indexer::{CmpOp, Expr, ExtractField, Numeric, Predicate, TruncUnit, Value};
+use isotherm_indexer::{CmpOp, Expr, Predicate, Value};
 
-use crate::types::datetime::{MICROS_PER_DAY, civil_from_days, days_from_civil};
+use crate::types::datetime::MICROS_PER_DAY;
 
 /// Evaluates `expr` over one row; `column` finds a column's value by name.
 pub fn eval_expr<'a>(expr: &Expr, column: &impl Fn(&str) -> Option<&'a Value>) -> Value {
@@ -125,92 +125,14 @@ fn in_list(v: &Value, values: &[Value]) -> Option<bool> {
     acc
 }
 
-/// `date_trunc(unit, v)`: dates become `timestamptz` (midnight UTC), as in PostgreSQL.
-pub fn date_trunc(unit: TruncUnit, v: &Value) -> Value {
-    let (micros, tz) = match v {
-        Value::Date(d) => (i64::from(*d) * MICROS_PER_DAY, true),
-        Value::Timestamp(t) => (*t, false),
-        Value::TimestampTz(t) => (*t, true),
-        _ => return Value::Null,
-    };
-    let days = micros.div_euclid(MICROS_PER_DAY);
-    let tod = micros.rem_euclid(MICROS_PER_DAY);
-    let (y, m, _) = civil_from_days(days);
-    let out = match unit {
-        TruncUnit::Minute => micros - tod % 60_000_000,
-        TruncUnit::Hour => micros - tod % 3_600_000_000,
-        TruncUnit::Day => days * MICROS_PER_DAY,
-        // Weeks start on Monday; 1970-01-01 was a Thursday.
-        TruncUnit::Week => (days - (days + 3).rem_euclid(7)) * MICROS_PER_DAY,
-        TruncUnit::Month => days_from_civil(y, m, 1) * MICROS_PER_DAY,
-        TruncUnit::Quarter => days_from_civil(y, (m - 1) / 3 * 3 + 1, 1) * MICROS_PER_DAY,
-        TruncUnit::Year => days_from_civil(y, 1, 1) * MICROS_PER_DAY,
-    };
-    if tz {
-        Value::TimestampTz(out)
-    } else {
-        Value::Timestamp(out)
-    }
-}
-
-fn iso_weeks_in_year(y: i64) -> i64 {
-    let p = |y: i64| (y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)).rem_euclid(7);
-    if p(y) == 4 || p(y - 1) == 3 { 53 } else { 52 }
-}
-
-/// `extract(field FROM v)`: `numeric`, as in PostgreSQL 14+.
-pub fn extract(field: ExtractField, v: &Value) -> Value {
-    let (micros, is_date) = match v {
-        Value::Date(d) => (i64::from(*d) * MICROS_PER_DAY, true),
-        Value::Timestamp(t) | Value::TimestampTz(t) => (*t, false),
-        _ => return Value::Null,
-    };
-    let days = micros.div_euclid(MICROS_PER_DAY);
-    let tod = micros.rem_euclid(MICROS_PER_DAY);
-    let (y, m, d) = civil_from_days(days);
-    let isodow = (days + 3).rem_euclid(7) + 1;
-    let doy = days - days_from_civil(y, 1, 1) + 1;
-    let int = |i: i64| Value::Numeric(Numeric::from_i64(i));
-    match field {
-        ExtractField::Year => int(y),
-        ExtractField::Quarter => int(i64::from((m - 1) / 3 + 1)),
-        ExtractField::Month => int(i64::from(m)),
-        ExtractField::Day => int(i64::from(d)),
-        ExtractField::Dow => int(isodow % 7),
-        ExtractField::IsoDow => int(isodow),
-        ExtractField::Doy => int(doy),
-        ExtractField::Week => {
-            let mut w = (doy - isodow + 10).div_euclid(7);
-            if w < 1 {
-                w = iso_weeks_in_year(y - 1);
-            } else if w > iso_weeks_in_year(y) {
-                w = 1;
-            }
-            int(w)
-        }
-        ExtractField::Hour => int(tod / 3_600_000_000),
-        ExtractField::Minute => int(tod / 60_000_000 % 60),
-        ExtractField::Second => Value::Numeric(Numeric {
-            unscaled: i128::from(tod % 60_000_000),
-            scale: 6,
-        }),
-        ExtractField::Epoch => {
-            if is_date {
-                int(days * 86_400)
-            } else {
-                Value::Numeric(Numeric {
-                    unscaled: i128::from(micros),
-                    scale: 6,
-                })
-            }
-        }
-    }
-}
+// One calendar for every layer: the index evaluates these per row.
+pub use isotherm_indexer::query::expr::{date_trunc, extract};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::types::datetime::parse_timestamp;
+    use isotherm_indexer::{ExtractField, Numeric, TruncUnit};
 
     fn ts(s: &str) -> i64 {
         parse_timestamp(s).unwrap_or(0)
