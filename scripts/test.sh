@@ -53,3 +53,6 @@ cargo build -p isotherm-server
 
 log "cargo test"
 cargo test --workspace --no-fail-fast
+
+log "cargo test -p isotherm-storage --features failpoints (injected crashes)"
+cargo test -p isotherm-storage --features failpoints
