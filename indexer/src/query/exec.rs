@@ -12,10 +12,12 @@ use crate::error::{IndexError, Result};
 use crate::query::agg::{GroupTable, KeyInterner};
 use crate::query::compile::{CAtom, CExpr, CPred, Compiled};
 use crate::query::expr::apply;
-use crate::query::plan::{PathKind, bitmap_conjunct, is_partition, rollup_coverage};
+use crate::query::plan::{
+    PathKind, bitmap_conjunct, entry_restriction, is_partition, rollup_coverage,
+};
 use crate::query::request::{AggFunc, ResultSet};
 use crate::segment::encoding::{FloatColumn, IntColumn};
-use crate::segment::read::{DimColumn, LoadedSegment};
+use crate::segment::read::{DimColumn, LoadedSegment, ValueIndex, ValueStatsTable};
 use crate::segment::stats::MeasureStats;
 use crate::value::{ScalarType, Value};
 
@@ -222,10 +224,10 @@ fn feed_group(
     q: &Compiled,
     acc: &mut Acc,
     covered: &[bool],
-    id_of: &dyn Fn(usize) -> u32,
+    id_of: &impl Fn(usize) -> u32,
     rows: u64,
-    stats_of: &dyn Fn(usize) -> Result<MeasureStats>,
-    distinct_of: &dyn Fn(usize) -> Result<RoaringBitmap>,
+    stats_of: &impl Fn(usize) -> Result<MeasureStats>,
+    distinct_of: &impl Fn(usize) -> Result<RoaringBitmap>,
 ) -> Result<()> {
     if rows == 0 {
         return Ok(());
@@ -272,45 +274,81 @@ fn feed_group(
     Ok(())
 }
 
+/// Rollup coverage for one META rollup, computed once per request.
+struct RollupCov {
+    dimensions: Vec<String>,
+    covered: Vec<bool>,
+    /// `count(DISTINCT c)` columns the rollup neither covers nor keeps bitmaps for.
+    uncovered_distinct: Vec<usize>,
+    /// Whether some aggregate needs a distinct-id bitmap.
+    reads_distinct: bool,
+}
+
+impl RollupCov {
+    fn new(q: &Compiled, dimensions: &[String]) -> RollupCov {
+        let cov = rollup_coverage(q, dimensions);
+        let distinct_cols: Vec<usize> = q
+            .aggs
+            .iter()
+            .filter(|a| a.func == AggFunc::CountDistinct)
+            .filter_map(|a| a.arg.as_ref().and_then(|e| e.col))
+            .filter(|&c| !cov.covered[c])
+            .collect();
+        RollupCov {
+            dimensions: dimensions.to_vec(),
+            covered: cov.covered,
+            reads_distinct: !distinct_cols.is_empty(),
+            uncovered_distinct: distinct_cols,
+        }
+    }
+}
+
 /// Answers one segment from rollup `name`; false if the segment lacks it.
-fn rollup_segment(q: &Compiled, seg: &LoadedSegment, name: &str, acc: &mut Acc) -> Result<bool> {
+fn rollup_segment(
+    q: &Compiled,
+    seg: &LoadedSegment,
+    name: &str,
+    cache: &mut Option<RollupCov>,
+    acc: &mut Acc,
+) -> Result<bool> {
     let Some(meta) = seg.meta.rollups.iter().find(|r| r.name == name) else {
         return Ok(false);
     };
-    let cov = rollup_coverage(q, &meta.dimensions);
-    let needs_distinct = q.aggs.iter().any(|a| {
-        a.func == AggFunc::CountDistinct
-            && a.arg
-                .as_ref()
-                .and_then(|e| e.col)
-                .is_some_and(|c| !cov.covered[c] && !meta.distinct.contains(&c))
-    });
-    if needs_distinct {
+    let cov = match cache {
+        Some(c) if c.dimensions == meta.dimensions => c,
+        _ => cache.insert(RollupCov::new(q, &meta.dimensions)),
+    };
+    if cov
+        .uncovered_distinct
+        .iter()
+        .any(|c| !meta.distinct.contains(c))
+    {
         return Ok(false);
     }
-    let Some(view) = seg.rollup(name)? else {
+    let Some(groups) = seg.rollup_groups(name)? else {
         return Ok(false);
     };
-    for g in 0..view.groups() {
+    let view = if cov.reads_distinct {
+        seg.rollup(name)?
+    } else {
+        None
+    };
+    // Schema column -> key position / measure position in this segment.
+    let key_pos = |c: usize| meta.key.iter().position(|&k| k == c);
+    let measure_pos = |c: usize| seg.meta.measures.iter().position(|&m| m == c);
+    for g in 0..groups.groups() {
         let id_of = |c: usize| -> u32 {
             if is_partition(q, c) {
                 seg.part_id(c)
             } else {
-                meta.key
-                    .iter()
-                    .position(|&k| k == c)
-                    .and_then(|j| view.key(g, j).ok())
-                    .unwrap_or(NULL_ID)
+                key_pos(c).map_or(NULL_ID, |j| groups.key(g, j))
             }
         };
         let stats_of = |c: usize| -> Result<MeasureStats> {
-            let k = seg
-                .meta
-                .measures
-                .iter()
-                .position(|&m| m == c)
-                .ok_or_else(|| missing("measure stats"))?;
-            view.stats(g, k)
+            measure_pos(c)
+                .and_then(|k| groups.stats(g, k))
+                .copied()
+                .ok_or_else(|| missing("measure stats"))
         };
         let distinct_of = |c: usize| -> Result<RoaringBitmap> {
             let j = meta
@@ -318,14 +356,16 @@ fn rollup_segment(q: &Compiled, seg: &LoadedSegment, name: &str, acc: &mut Acc) 
                 .iter()
                 .position(|&d| d == c)
                 .ok_or_else(|| missing("distinct bitmap"))?;
-            view.distinct(g, j)
+            view.as_ref()
+                .ok_or_else(|| missing("distinct bitmap"))?
+                .distinct(g, j)
         };
         feed_group(
             q,
             acc,
             &cov.covered,
             &id_of,
-            u64::from(view.rows(g)?),
+            u64::from(groups.rows(g)),
             &stats_of,
             &distinct_of,
         )?;
@@ -337,14 +377,78 @@ fn missing(what: &str) -> IndexError {
     IndexError::Internal(format!("planned path needs a {what} the segment lacks"))
 }
 
+/// Per-entry rows and stats of a value index: decoded in memory or read from the section.
+trait Entries {
+    fn entries(&self) -> usize;
+    fn entry_id(&self, e: usize) -> u32;
+    fn rows(&self, e: usize) -> Result<u32>;
+    fn stats(&self, e: usize, k: usize) -> Result<MeasureStats>;
+}
+
+impl Entries for ValueStatsTable {
+    fn entries(&self) -> usize {
+        ValueStatsTable::entries(self)
+    }
+    fn entry_id(&self, e: usize) -> u32 {
+        ValueStatsTable::entry_id(self, e)
+    }
+    fn rows(&self, e: usize) -> Result<u32> {
+        Ok(ValueStatsTable::rows(self, e))
+    }
+    fn stats(&self, e: usize, k: usize) -> Result<MeasureStats> {
+        ValueStatsTable::stats(self, e, k)
+            .copied()
+            .ok_or_else(|| missing("measure stats"))
+    }
+}
+
+impl Entries for ValueIndex<'_> {
+    fn entries(&self) -> usize {
+        ValueIndex::entries(self)
+    }
+    fn entry_id(&self, e: usize) -> u32 {
+        ValueIndex::entry_id(self, e)
+    }
+    fn rows(&self, e: usize) -> Result<u32> {
+        ValueIndex::rows(self, e)
+    }
+    fn stats(&self, e: usize, k: usize) -> Result<MeasureStats> {
+        ValueIndex::stats(self, e, k)
+    }
+}
+
 /// Answers one segment from dimension `d`'s value index; false if it has none.
-fn value_stats_segment(q: &Compiled, seg: &LoadedSegment, d: usize, acc: &mut Acc) -> Result<bool> {
+/// `covered`: partition columns and `d`.
+fn value_stats_segment(
+    q: &Compiled,
+    seg: &LoadedSegment,
+    d: usize,
+    covered: &[bool],
+    restrict: Option<&[u32]>,
+    acc: &mut Acc,
+) -> Result<bool> {
+    if let Some(t) = seg.cached_value_stats(d)? {
+        feed_entries(q, seg, d, covered, restrict, t, acc)?;
+        return Ok(true);
+    }
     let Some(vi) = seg.value_index(d)? else {
         return Ok(false);
     };
-    let mut covered: Vec<bool> = q.schema.columns.iter().map(|c| c.partition).collect();
-    covered[d] = true;
-    for e in 0..vi.entries() {
+    feed_entries(q, seg, d, covered, restrict, &vi, acc)?;
+    Ok(true)
+}
+
+fn feed_entries(
+    q: &Compiled,
+    seg: &LoadedSegment,
+    d: usize,
+    covered: &[bool],
+    restrict: Option<&[u32]>,
+    vi: &impl Entries,
+    acc: &mut Acc,
+) -> Result<()> {
+    let measure_pos = |c: usize| seg.meta.measures.iter().position(|&m| m == c);
+    let mut visit = |e: usize| -> Result<()> {
         let id_of = |c: usize| {
             if c == d {
                 vi.entry_id(e)
@@ -353,26 +457,41 @@ fn value_stats_segment(q: &Compiled, seg: &LoadedSegment, d: usize, acc: &mut Ac
             }
         };
         let stats_of = |c: usize| -> Result<MeasureStats> {
-            let k = seg
-                .meta
-                .measures
-                .iter()
-                .position(|&m| m == c)
-                .ok_or_else(|| missing("measure stats"))?;
+            let k = measure_pos(c).ok_or_else(|| missing("measure stats"))?;
             vi.stats(e, k)
         };
         let distinct_of = |_: usize| -> Result<RoaringBitmap> { Err(missing("distinct bitmap")) };
         feed_group(
             q,
             acc,
-            &covered,
+            covered,
             &id_of,
             u64::from(vi.rows(e)?),
             &stats_of,
             &distinct_of,
-        )?;
+        )
+    };
+    match restrict {
+        // Only the entries of ids that can pass the filter, and NULL, in
+        // ascending order as the full walk visits them.
+        Some(ids) => {
+            let slice = seg.slice(d);
+            for id in ids {
+                if let Ok(e) = slice.binary_search(id) {
+                    visit(e)?;
+                }
+            }
+            if vi.entries() > slice.len() {
+                visit(slice.len())?;
+            }
+        }
+        None => {
+            for e in 0..vi.entries() {
+                visit(e)?;
+            }
+        }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Rows where the bitmap-able conjuncts of the filter are true; `None` when
@@ -479,10 +598,23 @@ fn run_segments(
     path: &PathKind,
     acc: &mut Acc,
 ) -> Result<()> {
+    let mut rollup_cov = None;
+    let vs_covered: Vec<bool> = match path {
+        PathKind::ValueStats(d) => (0..q.schema.columns.len())
+            .map(|c| c == *d || is_partition(q, c))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let restrict = match path {
+        PathKind::ValueStats(d) => entry_restriction(q, *d),
+        _ => None,
+    };
     for seg in segs {
         let done = match path {
-            PathKind::Rollup(name) => rollup_segment(q, seg, name, acc)?,
-            PathKind::ValueStats(d) => value_stats_segment(q, seg, *d, acc)?,
+            PathKind::Rollup(name) => rollup_segment(q, seg, name, &mut rollup_cov, acc)?,
+            PathKind::ValueStats(d) => {
+                value_stats_segment(q, seg, *d, &vs_covered, restrict.as_deref(), acc)?
+            }
             PathKind::BitmapScan => {
                 let rows = candidate_rows(q, seg)?;
                 scan_segment(q, seg, rows.as_ref(), acc)?;

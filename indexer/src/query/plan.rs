@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use crate::error::{IndexError, Result};
-use crate::query::compile::{CExpr, CPred, Compiled};
+use crate::query::compile::{CAtom, CExpr, CPred, Compiled};
 use crate::query::expr::apply;
 use crate::query::request::{AggFunc, Explain};
 use crate::schema::ColumnRole;
@@ -69,16 +69,26 @@ pub fn prune(q: &Compiled, snap: &TableSnapshot) -> Result<Vec<Arc<LoadedSegment
         check_unavailable(q, snap, |_| true)?;
         return Ok(snap.segments.values().cloned().collect());
     };
+    let true_ids: Vec<Option<Vec<u32>>> = q.atoms.iter().map(|a| true_ids(q, a)).collect();
+    let any_membership = true_ids.iter().any(Option::is_some);
+    // Partition values first (cheap); dictionary membership only for the
+    // segments they keep.
     let keep = |seg: &LoadedSegment| {
-        pred.possible(&|i| {
-            let a = &q.atoms[i];
-            match a.expr.col {
-                None => mask(a.null_truth),
-                Some(c) if is_partition(q, c) => mask(a.truth_of_id(seg.part_id(c))),
-                Some(_) => 7,
-            }
-        }) & 1
-            != 0
+        let possible = |membership: bool| {
+            pred.possible(&|i| {
+                let a = &q.atoms[i];
+                match a.expr.col {
+                    None => mask(a.null_truth),
+                    Some(c) if is_partition(q, c) => mask(a.truth_of_id(seg.part_id(c))),
+                    Some(c) => match &true_ids[i] {
+                        Some(ids) if membership => membership_mask(a, seg, c, ids),
+                        _ => 7,
+                    },
+                }
+            }) & 1
+                != 0
+        };
+        possible(false) && (!any_membership || possible(true))
     };
     check_unavailable(q, snap, |values| {
         pred.possible(&|i| {
@@ -104,6 +114,71 @@ pub fn prune(q: &Compiled, snap: &TableSnapshot) -> Result<Vec<Arc<LoadedSegment
         .filter(|s| keep(s))
         .cloned()
         .collect())
+}
+
+/// Above this many ids an atom's truth is not decided by dictionary membership.
+const MEMBERSHIP_IDS: usize = 64;
+
+/// The ids for which dictionary atom `a` (on a non-partition column) is true,
+/// when there are few of them.
+pub(crate) fn true_ids(q: &Compiled, a: &CAtom) -> Option<Vec<u32>> {
+    let c = a.expr.col?;
+    if !a.expr.dict || is_partition(q, c) {
+        return None;
+    }
+    let mut ids = Vec::new();
+    for (id, t) in a.truth.iter().enumerate() {
+        if *t == Some(true) {
+            if ids.len() == MEMBERSHIP_IDS {
+                return None;
+            }
+            ids.push(id as u32);
+        }
+    }
+    Some(ids)
+}
+
+/// The possible outcomes of dictionary atom `a` on column `c` in `seg`: true
+/// only if one of `ids` (or NULL, when the atom is true for NULL) occurs in
+/// the segment's dictionary slice.
+fn membership_mask(a: &CAtom, seg: &LoadedSegment, c: usize, ids: &[u32]) -> u8 {
+    let Some(col) = seg.meta.columns.get(c) else {
+        return 7;
+    };
+    if col.partition || !col.is_dict() {
+        return 7;
+    }
+    let slice = seg.slice(c);
+    // Ids newer than the query's tables read as NULL (`truth_of_id`).
+    let unknown_ids = slice.last().is_some_and(|&l| l as usize >= a.truth.len());
+    let may_be_true = ((col.has_nulls || unknown_ids) && a.null_truth == Some(true))
+        || ids.iter().any(|id| slice.binary_search(id).is_ok());
+    if may_be_true { 7 } else { 2 | 4 }
+}
+
+/// For the value-stats path over dimension `d`: the ids whose entries can
+/// pass the filter (NULL aside), when the filter pins `d` to a few ids.
+pub(crate) fn entry_restriction(q: &Compiled, d: usize) -> Option<Vec<u32>> {
+    let pred = q.pred.as_ref()?;
+    let mut ids = Vec::new();
+    let mut on_d = vec![false; q.atoms.len()];
+    for (i, a) in q.atoms.iter().enumerate() {
+        // Atoms true for NULL are also true for ids newer than the query.
+        if a.expr.col == Some(d)
+            && a.null_truth != Some(true)
+            && let Some(t) = true_ids(q, a)
+        {
+            ids.extend(t);
+            on_d[i] = true;
+        }
+    }
+    // With every such atom false or unknown, the filter must not be true.
+    if pred.possible(&|i| if on_d[i] { 2 | 4 } else { 7 }) & 1 != 0 {
+        return None;
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
 }
 
 fn check_unavailable(
@@ -298,5 +373,100 @@ pub fn explain(choice: &PathChoice, total: usize, selected: usize) -> Explain {
         reason: choice.reason.clone(),
         segments_total: total,
         segments_selected: selected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::query::request::{AggFunc, Aggregate, CmpOp, Predicate};
+    use crate::tests::paths::{build_db, col, req, text};
+    use crate::value::Value;
+
+    #[test]
+    fn dictionary_membership_prunes_segments() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = build_db(dir.path(), true);
+        let count = vec![Aggregate {
+            func: AggFunc::CountStar,
+            arg: None,
+        }];
+        let is_c0 = Predicate::Compare {
+            expr: col("country"),
+            op: CmpOp::Eq,
+            value: text("asia-c0"),
+        };
+        let e = db
+            .explain_aggregate(&req(vec![], count.clone(), Some(is_c0.clone())))
+            .unwrap();
+        assert!(e.segments_selected < e.segments_total, "{e:?}");
+        assert!(e.segments_selected > 0, "{e:?}");
+        // NOT keeps every segment: a segment without asia-c0 makes it true.
+        let e = db
+            .explain_aggregate(&req(
+                vec![],
+                count.clone(),
+                Some(Predicate::Not(Box::new(is_c0.clone()))),
+            ))
+            .unwrap();
+        assert_eq!(e.segments_selected, e.segments_total);
+        // The pruned answer equals the unpruned per-country answer.
+        let pruned = db
+            .aggregate_via(&req(vec![], count.clone(), Some(is_c0)), Some("scan"))
+            .unwrap();
+        let all = db
+            .aggregate_via(&req(vec![col("country")], count, None), Some("scan"))
+            .unwrap();
+        let want = all
+            .rows
+            .iter()
+            .find(|r| r[0] == text("asia-c0"))
+            .map(|r| r[1].clone())
+            .unwrap();
+        assert!(matches!(want, Value::Int64(n) if n > 0));
+        assert_eq!(pruned.rows, vec![vec![want]]);
+    }
+
+    #[test]
+    fn value_stats_with_a_pinned_dimension_matches_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = build_db(dir.path(), false);
+        let aggs = vec![
+            Aggregate {
+                func: AggFunc::CountStar,
+                arg: None,
+            },
+            Aggregate {
+                func: AggFunc::Max,
+                arg: Some(col("temperature")),
+            },
+        ];
+        let eq = |v: &str| Predicate::Compare {
+            expr: col("country"),
+            op: CmpOp::Eq,
+            value: text(v),
+        };
+        for filter in [
+            eq("asia-c0"),
+            Predicate::Or(vec![eq("asia-c0"), eq("europe-c1")]),
+            Predicate::Or(vec![
+                eq("asia-c0"),
+                Predicate::IsNull {
+                    expr: col("country"),
+                    negated: false,
+                },
+            ]),
+            Predicate::Not(Box::new(eq("asia-c0"))),
+        ] {
+            let r = req(vec![col("country")], aggs.clone(), Some(filter));
+            let vs = db.aggregate_via(&r, Some("value-stats")).unwrap();
+            let scan = db.aggregate_via(&r, Some("scan")).unwrap();
+            assert!(!vs.rows.is_empty());
+            let sorted = |mut rows: Vec<Vec<Value>>| {
+                rows.sort_by_key(|r| format!("{r:?}"));
+                rows
+            };
+            assert_eq!(sorted(vs.rows), sorted(scan.rows));
+        }
     }
 }

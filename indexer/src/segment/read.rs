@@ -2,8 +2,10 @@
 //! parsed lazily from the mapped sections (whose CRC the storage layer checks
 //! on first access).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use roaring::RoaringBitmap;
 
@@ -64,7 +66,15 @@ pub struct LoadedSegment {
     /// Per column: the dictionary slice (global ids by local code); empty for others.
     slices: Vec<Vec<u32>>,
     src: Box<dyn SectionSource>,
+    /// Per META rollup: its decoded groups, when small (filled at first use).
+    rollup_cache: Vec<OnceLock<RollupGroups>>,
+    /// Per column: the decoded value-index stats, when small (filled at first use).
+    value_cache: Vec<OnceLock<ValueStatsTable>>,
 }
+
+/// Rollups and value indexes with at most this many groups/entries are kept
+/// decoded in memory after first use.
+const CACHE_ENTRIES: usize = 256;
 
 impl LoadedSegment {
     /// Reads META and the dictionary slices (verifying their checksums).
@@ -95,11 +105,15 @@ impl LoadedSegment {
             }
             slices.push(view.ids);
         }
+        let rollup_cache = meta.rollups.iter().map(|_| OnceLock::new()).collect();
+        let value_cache = meta.columns.iter().map(|_| OnceLock::new()).collect();
         Ok(LoadedSegment {
             id,
             meta,
             slices,
             src,
+            rollup_cache,
+            value_cache,
         })
     }
 
@@ -202,6 +216,47 @@ impl LoadedSegment {
             heap_at,
             slice: self.slice(c),
         }))
+    }
+
+    /// The decoded groups of rollup `name`, if this segment has it (cached
+    /// when small).
+    pub fn rollup_groups(&self, name: &str) -> Result<Option<Cow<'_, RollupGroups>>> {
+        let Some(r) = self.meta.rollups.iter().position(|r| r.name == name) else {
+            return Ok(None);
+        };
+        if let Some(g) = self.rollup_cache.get(r).and_then(|c| c.get()) {
+            return Ok(Some(Cow::Borrowed(g)));
+        }
+        let Some(view) = self.rollup(name)? else {
+            return Ok(None);
+        };
+        let groups = view.decode()?;
+        match self.rollup_cache.get(r) {
+            Some(cell) if groups.groups() <= CACHE_ENTRIES => {
+                Ok(Some(Cow::Borrowed(cell.get_or_init(|| groups))))
+            }
+            _ => Ok(Some(Cow::Owned(groups))),
+        }
+    }
+
+    /// The decoded per-entry rows and stats of dimension `c`'s value index,
+    /// kept in memory after first use; `None` when the segment has no value
+    /// index for `c` or it is too large to keep (read it with [`Self::value_index`]).
+    pub fn cached_value_stats(&self, c: usize) -> Result<Option<&ValueStatsTable>> {
+        let Some(cell) = self.value_cache.get(c) else {
+            return Ok(None);
+        };
+        if let Some(t) = cell.get() {
+            return Ok(Some(t));
+        }
+        let Some(vi) = self.value_index(c)? else {
+            return Ok(None);
+        };
+        if vi.entries() > CACHE_ENTRIES {
+            return Ok(None);
+        }
+        let table = vi.decode_stats()?;
+        Ok(Some(cell.get_or_init(|| table)))
     }
 
     /// Rollup `name`, if this segment has it.
@@ -376,6 +431,102 @@ impl ValueIndex<'_> {
     pub fn bitmap(&self, e: usize) -> Result<RoaringBitmap> {
         heap_bitmap(self.bytes, self.offsets_at, self.heap_at, e)
     }
+
+    /// Every entry's rows and stats, decoded.
+    pub fn decode_stats(&self) -> Result<ValueStatsTable> {
+        let mut rows = Vec::with_capacity(self.m);
+        let mut stats = Vec::with_capacity(self.m * self.n_measures);
+        for e in 0..self.m {
+            rows.push(self.rows(e)?);
+            for k in 0..self.n_measures {
+                stats.push(self.stats(e, k)?);
+            }
+        }
+        let ids = (0..self.m).map(|e| self.entry_id(e)).collect();
+        Ok(ValueStatsTable {
+            n_measures: self.n_measures,
+            ids,
+            rows,
+            stats,
+        })
+    }
+}
+
+/// A value index's entries decoded: global id (`NULL_ID` for the NULL
+/// entry), rows and per-measure stats.
+#[derive(Debug, Clone)]
+pub struct ValueStatsTable {
+    n_measures: usize,
+    ids: Vec<u32>,
+    rows: Vec<u32>,
+    stats: Vec<MeasureStats>,
+}
+
+impl ValueStatsTable {
+    pub fn entries(&self) -> usize {
+        self.rows.len()
+    }
+
+    #[inline]
+    pub fn entry_id(&self, e: usize) -> u32 {
+        self.ids.get(e).copied().unwrap_or(NULL_ID)
+    }
+
+    #[inline]
+    pub fn rows(&self, e: usize) -> u32 {
+        self.rows.get(e).copied().unwrap_or(0)
+    }
+
+    /// Stats of measure `k` (META `measures` order) for entry `e`.
+    #[inline]
+    pub fn stats(&self, e: usize, k: usize) -> Option<&MeasureStats> {
+        if k >= self.n_measures {
+            return None;
+        }
+        self.stats.get(e * self.n_measures + k)
+    }
+}
+
+/// A rollup's groups decoded: keys (META `key` order), rows and per-measure stats.
+#[derive(Debug, Clone)]
+pub struct RollupGroups {
+    key_len: usize,
+    n_measures: usize,
+    keys: Vec<u32>,
+    rows: Vec<u32>,
+    stats: Vec<MeasureStats>,
+}
+
+impl RollupGroups {
+    pub fn groups(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Key id `j` (META `key[j]`) of group `g`.
+    #[inline]
+    pub fn key(&self, g: usize, j: usize) -> u32 {
+        if j >= self.key_len {
+            return NULL_ID;
+        }
+        self.keys
+            .get(g * self.key_len + j)
+            .copied()
+            .unwrap_or(NULL_ID)
+    }
+
+    #[inline]
+    pub fn rows(&self, g: usize) -> u32 {
+        self.rows.get(g).copied().unwrap_or(0)
+    }
+
+    /// Stats of measure `k` (META `measures` order) for group `g`.
+    #[inline]
+    pub fn stats(&self, g: usize, k: usize) -> Option<&MeasureStats> {
+        if k >= self.n_measures {
+            return None;
+        }
+        self.stats.get(g * self.n_measures + k)
+    }
 }
 
 fn heap_bitmap(bytes: &[u8], offsets_at: usize, heap_at: usize, i: usize) -> Result<RoaringBitmap> {
@@ -432,6 +583,29 @@ impl RollupView<'_> {
             .ok_or_else(|| malformed("stats"))?;
         let b: &[u8; STATS_BYTES] = b.try_into().map_err(|_| malformed("stats"))?;
         Ok(MeasureStats::from_bytes(b))
+    }
+
+    /// Every group's keys, rows and stats, decoded.
+    pub fn decode(&self) -> Result<RollupGroups> {
+        let mut keys = Vec::with_capacity(self.groups * self.key_len);
+        let mut rows = Vec::with_capacity(self.groups);
+        let mut stats = Vec::with_capacity(self.groups * self.n_measures);
+        for g in 0..self.groups {
+            for j in 0..self.key_len {
+                keys.push(self.key(g, j)?);
+            }
+            rows.push(self.rows(g)?);
+            for k in 0..self.n_measures {
+                stats.push(self.stats(g, k)?);
+            }
+        }
+        Ok(RollupGroups {
+            key_len: self.key_len,
+            n_measures: self.n_measures,
+            keys,
+            rows,
+            stats,
+        })
     }
 
     /// Distinct-id bitmap `j` (META `distinct[j]`) of group `g`.

@@ -3,6 +3,6 @@
 mod budget;
 mod concurrency;
 mod naive;
-mod paths;
+pub(crate) mod paths;
 mod prop;
 mod recovery;
