@@ -5,11 +5,7 @@
 //! `date_trunc`/`extract` on group values (`SELECT extract(year FROM d) ...
 //! GROUP BY d`).
 
-use std::cmp::Ordering;
-
 use isotherm_indexer::{CmpOp, Expr, Predicate, Value};
-
-use crate::types::datetime::MICROS_PER_DAY;
 
 /// Evaluates `expr` over one row; `column` finds a column's value by name.
 pub fn eval_expr<'a>(expr: &Expr, column: &impl Fn(&str) -> Option<&'a Value>) -> Value {
@@ -69,54 +65,6 @@ pub fn eval_predicate<'a>(
     }
 }
 
-pub fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(false), _) | (_, Some(false)) => Some(false),
-        (Some(true), Some(true)) => Some(true),
-        _ => None,
-    }
-}
-
-pub fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
-    match (a, b) {
-        (Some(true), _) | (_, Some(true)) => Some(true),
-        (Some(false), Some(false)) => Some(false),
-        _ => None,
-    }
-}
-
-/// `a op b`, unknown if either is NULL.
-pub fn compare(a: &Value, op: CmpOp, b: &Value) -> Option<bool> {
-    if a.is_null() || b.is_null() {
-        return None;
-    }
-    let ord = cmp_values(a, b);
-    Some(match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::NotEq => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::LtEq => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::GtEq => ord != Ordering::Less,
-    })
-}
-
-/// `sql_cmp`, extended to compare dates with timestamps as PostgreSQL does
-/// (the date is midnight of its day).
-pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Date(d), Value::Timestamp(t) | Value::TimestampTz(t)) => {
-            (i64::from(*d) * MICROS_PER_DAY).cmp(t)
-        }
-        (Value::Timestamp(t) | Value::TimestampTz(t), Value::Date(d)) => {
-            t.cmp(&(i64::from(*d) * MICROS_PER_DAY))
-        }
-        (Value::Timestamp(x), Value::TimestampTz(y))
-        | (Value::TimestampTz(x), Value::Timestamp(y)) => x.cmp(y),
-        _ => a.sql_cmp(b),
-    }
-}
-
 fn in_list(v: &Value, values: &[Value]) -> Option<bool> {
     let mut acc = Some(false);
     for x in values {
@@ -125,8 +73,8 @@ fn in_list(v: &Value, values: &[Value]) -> Option<bool> {
     acc
 }
 
-// One calendar for every layer: the index evaluates these per row.
-pub use isotherm_indexer::query::expr::{date_trunc, extract};
+// One calendar and one three-valued logic for every layer: the index evaluates these per row.
+pub use isotherm_indexer::query::expr::{and3, cmp_values, compare, date_trunc, extract, or3};
 
 #[cfg(test)]
 mod tests {
