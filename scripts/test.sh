@@ -2,9 +2,13 @@
 # The project's test command (README: ./scripts/test.sh; CI: .ci/run).
 #
 # Installs what the end-to-end suites need when missing (PostgreSQL 15 server
-# and client as the oracle, mold as the linker), then: rustfmt check, clippy
-# with warnings denied, a debug build of the `isotherm` binary (the suites run
-# it), and the whole workspace's tests. Exits non-zero on the first failure.
+# and client as the oracle, mold as the linker, and the clients of the
+# compatibility suite: pgjdbc, psycopg2/3, asyncpg, SQLAlchemy, pandas,
+# node-postgres; see scripts/install-clients.sh), then: rustfmt check, clippy
+# with warnings denied, the workspace's test binaries (which build the
+# `isotherm` binary the suites run, with the same features, so dependencies
+# are compiled once), and the whole workspace's tests. Exits non-zero on the
+# first failure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,6 +37,9 @@ if ! have_pg; then
     exit 1
 fi
 
+log "clients of the compatibility suite"
+./scripts/install-clients.sh
+
 # --- build environment (the same flags developers use, so the cache is shared) ---
 if [ -z "${CARGO_TARGET_DIR:-}" ] && [ -d /work/target ]; then
     export CARGO_TARGET_DIR=/work/target
@@ -48,8 +55,8 @@ cargo fmt --all -- --check
 log "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-log "cargo build -p isotherm-server"
-cargo build -p isotherm-server
+log "cargo test --no-run (builds the isotherm binary too)"
+cargo test --workspace --no-run
 
 log "cargo test"
 cargo test --workspace --no-fail-fast

@@ -37,10 +37,7 @@ fn col(name: &str) -> Expr {
 }
 
 fn agg(func: AggFunc, arg: Option<&str>) -> Aggregate {
-    Aggregate {
-        func,
-        arg: arg.map(col),
-    }
+    Aggregate::new(func, arg.map(col))
 }
 
 fn request(

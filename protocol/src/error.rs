@@ -88,6 +88,36 @@ pub enum SqlError {
     /// 08P01
     #[error("{0}")]
     ProtocolViolation(String),
+    /// 25P01: `SAVEPOINT` / `DECLARE CURSOR` outside a transaction block.
+    #[error("{0} can only be used in transaction blocks")]
+    NoActiveTransaction(&'static str),
+    /// 25001: `DISCARD ALL` inside a transaction block.
+    #[error("{0} cannot run inside a transaction block")]
+    ActiveTransaction(&'static str),
+    /// 25006: writes (`COPY ... FROM`) to a read-only server.
+    #[error("{0}")]
+    ReadOnly(String),
+    /// 34000
+    #[error("cursor \"{0}\" does not exist")]
+    UndefinedCursor(String),
+    /// 42P03
+    #[error("cursor \"{0}\" already exists")]
+    DuplicateCursor(String),
+    /// 26000
+    #[error("prepared statement \"{0}\" does not exist")]
+    UndefinedStatement(String),
+    /// 3B001
+    #[error("savepoint \"{0}\" does not exist")]
+    UndefinedSavepoint(String),
+    /// 55000: `FETCH BACKWARD` on a `NO SCROLL` cursor.
+    #[error("{0}")]
+    NotInPrerequisiteState(String),
+    /// 57014
+    #[error("canceling statement due to user request")]
+    Canceled,
+    /// Whatever the general engine said, with its SQLSTATE.
+    #[error("{message}")]
+    Engine { code: &'static str, message: String },
     /// Whatever the index said, mapped by variant.
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -130,6 +160,16 @@ impl SqlError {
             SqlError::CantChangeRuntimeParam(_) => "55P02",
             SqlError::InFailedTransaction => "25P02",
             SqlError::ProtocolViolation(_) => "08P01",
+            SqlError::NoActiveTransaction(_) => "25P01",
+            SqlError::ActiveTransaction(_) => "25001",
+            SqlError::ReadOnly(_) => "25006",
+            SqlError::UndefinedCursor(_) => "34000",
+            SqlError::DuplicateCursor(_) => "42P03",
+            SqlError::UndefinedStatement(_) => "26000",
+            SqlError::UndefinedSavepoint(_) => "3B001",
+            SqlError::NotInPrerequisiteState(_) => "55000",
+            SqlError::Canceled => "57014",
+            SqlError::Engine { code, .. } => code,
             SqlError::Index(e) => index_sqlstate(e),
             SqlError::Internal(_) => "XX000",
         }
@@ -157,6 +197,15 @@ impl SqlError {
             info.hint = Some("Perhaps you need a different \"datestyle\" setting.".to_owned());
         }
         info
+    }
+}
+
+impl From<isotherm_engine::EngineError> for SqlError {
+    fn from(e: isotherm_engine::EngineError) -> Self {
+        SqlError::Engine {
+            code: e.sqlstate,
+            message: e.message,
+        }
     }
 }
 
@@ -260,5 +309,12 @@ mod tests {
             SqlError::unsupported("JOIN").message(),
             "JOIN is not supported"
         );
+        assert_eq!(SqlError::Canceled.sqlstate(), "57014");
+        assert_eq!(
+            SqlError::Canceled.message(),
+            "canceling statement due to user request"
+        );
+        let e = SqlError::from(isotherm_engine::EngineError::new("42P01", "nope"));
+        assert_eq!((e.sqlstate(), e.message().as_str()), ("42P01", "nope"));
     }
 }

@@ -9,12 +9,12 @@ use isotherm_indexer::{CmpOp, Expr, Predicate, Value};
 
 /// Evaluates `expr` over one row; `column` finds a column's value by name.
 pub fn eval_expr<'a>(expr: &Expr, column: &impl Fn(&str) -> Option<&'a Value>) -> Value {
-    match expr {
-        Expr::Column(name) => column(name).cloned().unwrap_or(Value::Null),
-        Expr::Literal(v) => v.clone(),
-        Expr::DateTrunc { unit, arg } => date_trunc(*unit, &eval_expr(arg, column)),
-        Expr::Extract { field, arg } => extract(*field, &eval_expr(arg, column)),
-    }
+    // An expression reads at most one column: the index's own evaluator.
+    let leaf = isotherm_indexer::query::expr::leaf_column(expr)
+        .and_then(column)
+        .cloned()
+        .unwrap_or(Value::Null);
+    isotherm_indexer::query::expr::apply(expr, &leaf)
 }
 
 /// Three-valued: `None` is unknown.

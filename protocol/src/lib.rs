@@ -4,10 +4,15 @@
 //!
 //! ```text
 //! server.rs    accept loop (serve)
-//! handler.rs   pgwire: startup, simple and extended query, row encoding
-//! session.rs   SET / SHOW / RESET / BEGIN..., settings
+//! wire/        pgwire: startup, cancel, simple and extended query (see wire/mod.rs)
+//! command.rs   query text -> statements (splitting, DECLARE / FETCH / MOVE / CLOSE)
+//! general.rs   routing to the general engine, engine parameters
+//! rows.rs      materialized results (index values or Arrow) -> DataRows
+//! cursor.rs    DECLARE'd cursors and FETCH positions
+//! copy.rs      COPY ... TO STDOUT in text, CSV and binary
+//! session.rs   SET / SHOW / RESET, settings
 //! sql/         parse -> resolve -> plan -> run (see sql/mod.rs)
-//! types/       OIDs, text and binary encodings, dates, floats, numerics
+//! types/       OIDs, text and binary encodings, dates, floats, numerics, Arrow
 //! backend.rs   what the SQL face needs from the index (Backend)
 //! memory.rs    a naive in-memory Backend for tests
 //! eval.rs      row-at-a-time date_trunc / extract / predicates
@@ -15,19 +20,25 @@
 //! ```
 
 pub mod backend;
+pub mod command;
+pub mod copy;
+pub mod cursor;
 pub mod error;
 pub mod eval;
-pub mod handler;
+pub mod general;
 pub mod memory;
+pub mod rows;
 pub mod server;
 pub mod session;
 pub mod sql;
 pub mod types;
+pub mod wire;
 
 pub use backend::Backend;
 pub use error::{SqlError, SqlResult};
+pub use isotherm_engine::{Engine, EngineConfig};
 pub use memory::MemoryBackend;
-pub use server::serve;
+pub use server::{engine_config, serve, serve_with_engine};
 
 /// How the server presents itself to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,6 +16,9 @@ use parking_lot::RwLock;
 use crate::backend::Backend;
 use crate::eval::{eval_expr, eval_predicate};
 
+/// A group's key and, per row, each aggregate's input (`None`: filtered out).
+type Group = (Vec<Value>, Vec<Vec<Option<Value>>>);
+
 struct Table {
     schema: Arc<TableSchema>,
     rows: Vec<Vec<Value>>,
@@ -61,20 +64,20 @@ fn check_columns(schema: &TableSchema, expr: &Expr) -> Result<(), IndexError> {
             table: schema.name.clone(),
             column: c.clone(),
         }),
-        Expr::DateTrunc { arg, .. } | Expr::Extract { arg, .. } => check_columns(schema, arg),
-        _ => Ok(()),
+        _ => match isotherm_indexer::query::expr::leaf_column(expr) {
+            Some(c) if schema.column(c).is_none() => Err(IndexError::UnknownColumn {
+                table: schema.name.clone(),
+                column: c.to_owned(),
+            }),
+            _ => Ok(()),
+        },
     }
 }
 
 fn expr_type(schema: &TableSchema, expr: &Expr) -> ScalarType {
     match expr {
-        Expr::Column(c) => schema.column(c).map_or(ScalarType::Text, |c| c.ty),
         Expr::Literal(v) => crate::types::value_type(v).map_or(ScalarType::Text, |t| t.scalar()),
-        Expr::DateTrunc { arg, .. } => match expr_type(schema, arg) {
-            ScalarType::Timestamp => ScalarType::Timestamp,
-            _ => ScalarType::TimestampTz,
-        },
-        Expr::Extract { .. } => ScalarType::Numeric,
+        _ => isotherm_indexer::query::expr::expr_type(schema, expr).unwrap_or(ScalarType::Text),
     }
 }
 
@@ -182,7 +185,7 @@ impl Backend for MemoryBackend {
             {
                 check_columns(schema, e)?;
             }
-            let mut groups: Vec<(Vec<Value>, Vec<Vec<Value>>)> = Vec::new();
+            let mut groups: Vec<Group> = Vec::new();
             for row in &t.rows {
                 let col = |name: &str| schema.column_index(name).and_then(|i| row.get(i));
                 if let Some(f) = &req.filter
@@ -191,13 +194,20 @@ impl Backend for MemoryBackend {
                     continue;
                 }
                 let key: Vec<Value> = req.group_by.iter().map(|e| eval_expr(e, &col)).collect();
-                let args: Vec<Value> = req
+                // `None`: the row is outside the aggregate's FILTER.
+                let args: Vec<Option<Value>> = req
                     .aggregates
                     .iter()
                     .map(|a| {
-                        a.arg
+                        let keep = a
+                            .filter
                             .as_ref()
-                            .map_or(Value::Bool(true), |e| eval_expr(e, &col))
+                            .is_none_or(|f| eval_predicate(f, &col) == Some(true));
+                        keep.then(|| {
+                            a.arg
+                                .as_ref()
+                                .map_or(Value::Bool(true), |e| eval_expr(e, &col))
+                        })
                     })
                     .collect();
                 let pos = groups
@@ -229,7 +239,8 @@ impl Backend for MemoryBackend {
                 .into_iter()
                 .map(|(mut key, arg_rows)| {
                     for (i, a) in req.aggregates.iter().enumerate() {
-                        let vals: Vec<Value> = arg_rows.iter().map(|r| r[i].clone()).collect();
+                        let vals: Vec<Value> =
+                            arg_rows.iter().filter_map(|r| r[i].clone()).collect();
                         key.push(aggregate(a.func, &vals, agg_types[i]));
                     }
                     key

@@ -5,21 +5,44 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use isotherm_engine::{Engine, EngineConfig};
 use pgwire::tokio::process_socket;
 use tokio::net::TcpListener;
 
 use crate::ProtocolConfig;
 use crate::backend::Backend;
-use crate::handler::Handlers;
+use crate::wire::Handlers;
 
-/// Serves the PostgreSQL protocol on `listener` until the task is dropped.
-/// Accept errors (e.g. too many open files) are logged and retried.
+/// The engine's view of the server's configuration.
+pub fn engine_config(config: &ProtocolConfig) -> EngineConfig {
+    EngineConfig {
+        database: config.database.clone(),
+        user: config.user.clone(),
+        version: config.version_string(),
+    }
+}
+
+/// Serves the PostgreSQL protocol on `listener` until the task is dropped,
+/// with a general engine of its own over `backend`.
 pub async fn serve(
     listener: TcpListener,
     backend: Arc<dyn Backend>,
     config: ProtocolConfig,
 ) -> std::io::Result<()> {
-    let handlers = Arc::new(Handlers::new(backend, config));
+    let engine = Engine::new(backend.clone(), engine_config(&config))
+        .map_err(|e| std::io::Error::other(format!("starting the SQL engine: {e}")))?;
+    serve_with_engine(listener, backend, Arc::new(engine), config).await
+}
+
+/// Serves the PostgreSQL protocol on `listener` until the task is dropped.
+/// Accept errors (e.g. too many open files) are logged and retried.
+pub async fn serve_with_engine(
+    listener: TcpListener,
+    backend: Arc<dyn Backend>,
+    engine: Arc<Engine>,
+    config: ProtocolConfig,
+) -> std::io::Result<()> {
+    let handlers = Arc::new(Handlers::new(backend, engine, config));
     loop {
         let (socket, peer) = match listener.accept().await {
             Ok(conn) => conn,

@@ -52,6 +52,13 @@ const SETTINGS: &[SettingSpec] = &[
         "Sets the display format for date and time values.",
     ),
     (
+        "default_table_access_method",
+        "heap",
+        false,
+        false,
+        "Sets the default table access method for new tables.",
+    ),
+    (
         "default_transaction_isolation",
         "read committed",
         false,
@@ -165,6 +172,13 @@ const SETTINGS: &[SettingSpec] = &[
         "Sets the maximum allowed duration of any wait for a lock.",
     ),
     (
+        "max_index_keys",
+        "32",
+        false,
+        true,
+        "Shows the maximum number of index keys.",
+    ),
+    (
         "max_identifier_length",
         "63",
         false,
@@ -273,6 +287,8 @@ pub struct Session {
     database: String,
     version: String,
     settings: BTreeMap<String, Setting>,
+    /// Bumped by every change of settings (cheap "did anything change?").
+    generation: u64,
 }
 
 /// What a session statement asks.
@@ -327,6 +343,7 @@ impl Session {
             database: database.to_owned(),
             version: version.to_owned(),
             settings,
+            generation: 0,
         }
     }
 
@@ -377,10 +394,16 @@ impl Session {
     }
 
     /// Applies a startup parameter the client sent (application_name, DateStyle...).
-    /// Unknown or invalid ones are ignored, as they cannot be reported yet.
+    /// It becomes the setting's reset value too (RESET / DISCARD ALL go back
+    /// to it, as in PostgreSQL). Unknown or invalid ones are ignored, as they
+    /// cannot be reported yet.
     pub fn apply_startup(&mut self, name: &str, value: &str) {
-        if self.settings.contains_key(&name.to_lowercase()) {
-            let _ = self.set(name, Some(value.to_owned()));
+        let key = name.to_lowercase();
+        if self.settings.contains_key(&key)
+            && self.set(name, Some(value.to_owned())).is_ok()
+            && let Some(s) = self.settings.get_mut(&key)
+        {
+            s.default = s.value.clone();
         }
     }
 
@@ -391,6 +414,7 @@ impl Session {
         name: &str,
         value: Option<String>,
     ) -> SqlResult<Option<(String, String)>> {
+        self.generation += 1;
         let key = name.to_lowercase();
         let Some(setting) = self.settings.get(&key) else {
             if key.contains('.') {
@@ -451,8 +475,51 @@ impl Session {
         rows
     }
 
+    /// Changes whenever a setting may have changed.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// What the general engine may read: the user and every setting by its
+    /// lower-case name.
+    pub fn vars(&self) -> isotherm_engine::SessionVars {
+        isotherm_engine::SessionVars {
+            user: self.user.clone(),
+            settings: self
+                .settings
+                .iter()
+                .map(|(k, s)| (k.clone(), s.value.clone()))
+                .collect(),
+        }
+    }
+
+    /// Puts back the settings of `saved` (a transaction's start, on
+    /// ROLLBACK); returns the reported settings that changed.
+    pub fn restore(&mut self, saved: &Session) -> Vec<(String, String)> {
+        self.generation += 1;
+        let mut changed = Vec::new();
+        for (key, s) in &self.settings {
+            if s.report
+                && saved
+                    .settings
+                    .get(key)
+                    .is_none_or(|old| old.value != s.value)
+            {
+                let value = saved
+                    .settings
+                    .get(key)
+                    .map(|old| old.value.clone())
+                    .unwrap_or_default();
+                changed.push((s.name.clone(), value));
+            }
+        }
+        self.settings = saved.settings.clone();
+        changed
+    }
+
     /// `RESET ALL`: returns the reported settings that changed.
     pub fn reset_all(&mut self) -> Vec<(String, String)> {
+        self.generation += 1;
         let mut changed = Vec::new();
         for s in self.settings.values_mut() {
             if !s.read_only && s.value != s.default {
@@ -664,5 +731,32 @@ mod tests {
                 .any(|(k, v)| k == "application_name" && v.is_empty())
         );
         assert_eq!(s.get("extra_float_digits").unwrap(), "1");
+    }
+
+    #[test]
+    fn startup_values_are_reset_values() {
+        let mut s = session();
+        s.apply_startup("application_name", "psql");
+        s.set("application_name", Some("x".into())).unwrap();
+        s.reset_all();
+        assert_eq!(s.get("application_name").unwrap(), "psql");
+    }
+
+    #[test]
+    fn restore_reports_what_rollback_undoes() {
+        let mut s = session();
+        let saved = s.clone();
+        s.set("application_name", Some("x".into())).unwrap();
+        s.set("extra_float_digits", Some("3".into())).unwrap();
+        let changed = s.restore(&saved);
+        assert_eq!(changed, vec![("application_name".into(), String::new())]);
+        assert_eq!(s.get("extra_float_digits").unwrap(), "1");
+        let vars = s.vars();
+        assert_eq!(vars.user, "isotherm");
+        assert!(
+            vars.settings
+                .iter()
+                .any(|(k, v)| k == "datestyle" && v == "ISO, MDY")
+        );
     }
 }

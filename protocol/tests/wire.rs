@@ -217,8 +217,12 @@ async fn detail_rows_and_constants() {
         ]])
     );
     assert_eq!(
-        simple(&c, "SELECT 1, 0.1::float8 + 0.2::float8, 1e20::float8, 2.50 * 2, current_database(), current_schema()").await,
-        s(&[&["1", "0.30000000000000004", "1e+20", "5.00", "isotherm", "public"]])
+        simple(
+            &c,
+            "SELECT 1, 0.1::float8 + 0.2::float8, 1e20::float8, 2.50 * 2, version() IS NOT NULL"
+        )
+        .await,
+        s(&[&["1", "0.30000000000000004", "1e+20", "5.00", "t"]])
     );
     let plan = simple(&c, "EXPLAIN SELECT region, count(*) FROM temperatures WHERE date > '2024-06-01' GROUP BY 1 ORDER BY 2").await;
     let lines: Vec<&str> = plan.iter().map(|r| r[0].as_str()).collect();
@@ -326,10 +330,7 @@ async fn errors_carry_postgres_sqlstates() {
             "SELECT * FROM temperatures WHERE temperature > 'warm'",
             SqlState::INVALID_TEXT_REPRESENTATION,
         ),
-        (
-            "SELECT * FROM temperatures a JOIN temperatures b ON true",
-            SqlState::FEATURE_NOT_SUPPORTED,
-        ),
+        ("CREATE TABLE t (a int)", SqlState::FEATURE_NOT_SUPPORTED),
         ("SELEKT 1", SqlState::SYNTAX_ERROR),
         ("SELECT 1 / 0", SqlState::DIVISION_BY_ZERO),
         (

@@ -134,7 +134,12 @@ impl Server {
             // Drivers parse this: keep it PostgreSQL's numeric form.
             server_version: "15.0".into(),
         };
-        let pg = isotherm_protocol::serve(self.pg, backend, config);
+        let engine = isotherm_protocol::Engine::new(
+            backend.clone(),
+            isotherm_protocol::engine_config(&config),
+        )
+        .map_err(|e| ServerError::Failed(format!("starting the SQL engine: {e}")))?;
+        let pg = isotherm_protocol::serve_with_engine(self.pg, backend, Arc::new(engine), config);
         tracing::info!(postgres = %self.pg_addr, admin = %self.admin_addr, "serving");
 
         let outcome = tokio::select! {

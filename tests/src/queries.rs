@@ -126,6 +126,50 @@ pub const FIXED: &[&str] = &[
     "SELECT * FROM temperatures WHERE region = 'europe' AND date = '2024-01-01'",
 ];
 
+/// SQL the BI tools generate (Metabase, Superset, Grafana, Tableau), which
+/// the index answers: quoted and qualified names, casts, `date_trunc`,
+/// `TO_TIMESTAMP` filters, epoch buckets, `CASE` and `FILTER` inside
+/// aggregates, `COALESCE`, subquery wrappers.
+pub const BI: &[&str] = &[
+    // Metabase.
+    "SELECT \"public\".\"temperatures\".\"region\" AS \"region\", count(*) AS \"count\" FROM \"public\".\"temperatures\" GROUP BY \"public\".\"temperatures\".\"region\" ORDER BY \"public\".\"temperatures\".\"region\" ASC",
+    "SELECT CAST(date_trunc('month', \"public\".\"temperatures\".\"measured_at\") AS date) AS \"measured_at\", count(*) AS \"count\" FROM \"public\".\"temperatures\" GROUP BY CAST(date_trunc('month', \"public\".\"temperatures\".\"measured_at\") AS date) ORDER BY CAST(date_trunc('month', \"public\".\"temperatures\".\"measured_at\") AS date) ASC",
+    "SELECT CAST(\"public\".\"temperatures\".\"measured_at\" AS date) AS \"measured_at\", avg(\"public\".\"temperatures\".\"humidity\") AS \"avg\" FROM \"public\".\"temperatures\" WHERE (\"public\".\"temperatures\".\"measured_at\" >= timestamp with time zone '2024-01-01 00:00:00.000Z' AND \"public\".\"temperatures\".\"measured_at\" < timestamp with time zone '2024-04-01 00:00:00.000Z') GROUP BY CAST(\"public\".\"temperatures\".\"measured_at\" AS date) ORDER BY CAST(\"public\".\"temperatures\".\"measured_at\" AS date) ASC",
+    "SELECT count(*) AS \"count\" FROM (SELECT \"public\".\"temperatures\".\"region\" AS \"region\", \"public\".\"temperatures\".\"temperature\" AS \"temperature\" FROM \"public\".\"temperatures\" WHERE \"public\".\"temperatures\".\"temperature\" > 0) AS \"source\"",
+    "SELECT \"source\".\"region\" AS \"region\", sum(\"source\".\"humidity\") AS \"sum\" FROM (SELECT \"public\".\"temperatures\".\"region\" AS \"region\", \"public\".\"temperatures\".\"humidity\" AS \"humidity\" FROM \"public\".\"temperatures\") AS \"source\" WHERE \"source\".\"humidity\" IS NOT NULL GROUP BY \"source\".\"region\" ORDER BY \"source\".\"region\" ASC",
+    "SELECT * FROM (SELECT station, temperature AS t FROM temperatures WHERE region = 'europe') AS source WHERE t > 5 ORDER BY station, t",
+    "SELECT count(1) AS \"count\" FROM temperatures WHERE humidity IS NOT NULL",
+    "SELECT COALESCE(\"country\", 'Unknown') AS \"country\", count(*) AS \"count\" FROM \"temperatures\" GROUP BY COALESCE(\"country\", 'Unknown') ORDER BY 1",
+    // Superset.
+    "SELECT DATE_TRUNC('day', measured_at) AS __timestamp, region AS region, count(*) AS count FROM public.temperatures WHERE measured_at >= TO_TIMESTAMP('2024-01-01 00:00:00.000000', 'YYYY-MM-DD HH24:MI:SS.US') AND measured_at < TO_TIMESTAMP('2024-07-01 00:00:00.000000', 'YYYY-MM-DD HH24:MI:SS.US') GROUP BY DATE_TRUNC('day', measured_at), region ORDER BY count DESC, __timestamp, region LIMIT 1000",
+    "SELECT region AS region, sum(temperature) AS \"SUM(temperature)\" FROM public.temperatures GROUP BY region ORDER BY \"SUM(temperature)\" DESC, 1 LIMIT 1000",
+    "SELECT DATE_TRUNC('month', date) AS __timestamp, count(*) AS count FROM public.temperatures WHERE date >= TO_DATE('2024-01-01', 'YYYY-MM-DD') GROUP BY DATE_TRUNC('month', date) ORDER BY 1 LIMIT 10000",
+    // Grafana.
+    "SELECT floor(extract(epoch from \"measured_at\")/86400)*86400 AS \"time\", avg(\"temperature\") AS \"temperature\" FROM temperatures WHERE \"measured_at\" BETWEEN '2024-01-01T00:00:00Z' AND '2024-07-02T00:00:00Z' GROUP BY 1 ORDER BY 1",
+    "SELECT floor(extract(epoch from measured_at)/3600)*3600 AS \"time\", region AS metric, count(*) AS value FROM temperatures WHERE measured_at BETWEEN '2023-12-31T00:00:00Z' AND '2024-01-02T00:00:00Z' GROUP BY 1, 2 ORDER BY 1, 2",
+    "SELECT extract(epoch from measured_at) AS \"time\", station AS metric, humidity FROM temperatures WHERE region = 'europe' AND date = '2024-01-01' ORDER BY 1, 2",
+    "SELECT floor(extract(epoch from date)/604800)*604800 AS \"time\", max(humidity) FROM temperatures GROUP BY 1 ORDER BY 1",
+    // Tableau.
+    "SELECT CAST(\"temperatures\".\"region\" AS TEXT) AS \"region\", SUM(\"temperatures\".\"humidity\") AS \"sum:humidity:ok\" FROM \"public\".\"temperatures\" \"temperatures\" GROUP BY 1 ORDER BY 1",
+    "SELECT CAST(EXTRACT(YEAR FROM \"temperatures\".\"date\") AS INTEGER) AS \"yr:date:ok\", COUNT(*) AS \"cnt\" FROM \"public\".\"temperatures\" \"temperatures\" GROUP BY 1 ORDER BY 1",
+    "SELECT SUM(CAST(1 AS BIGINT)) AS \"sum:Number of Records:ok\" FROM \"public\".\"temperatures\" \"temperatures\"",
+    "SELECT CAST(\"temperatures\".\"measured_at\" AS DATE) AS \"day\", COUNT(\"temperatures\".\"humidity\") AS \"cnt\" FROM \"public\".\"temperatures\" \"temperatures\" WHERE (\"temperatures\".\"measured_at\" >= (TIMESTAMP '2024-01-01 00:00:00')) GROUP BY 1 ORDER BY 1",
+    // CASE and FILTER inside aggregates.
+    "SELECT region, sum(CASE WHEN country = 'France' THEN humidity ELSE 0 END) AS fr, count(CASE WHEN humidity > 50 THEN 1 END) AS humid, avg(CASE WHEN station <> 'FR-01' THEN humidity END) AS h FROM temperatures GROUP BY region ORDER BY region",
+    "SELECT sum(CASE WHEN region = 'europe' THEN 1 ELSE 0 END), avg(CASE WHEN region = 'europe' THEN 1.0 ELSE 0 END), max(CASE WHEN station = 'FR-01' THEN temperature END), min(CASE region WHEN 'asia' THEN humidity WHEN 'africa' THEN -1 END) FROM temperatures",
+    "SELECT station, sum(CASE WHEN humidity > 50 THEN 1 ELSE 0 END) AS humid, count(CASE WHEN humidity <= 50 THEN station END) AS dry, count(*) FROM temperatures GROUP BY station ORDER BY station",
+    "SELECT region, count(*) FILTER (WHERE humidity IS NULL) AS missing, sum(humidity) FILTER (WHERE country <> 'France') AS s FROM temperatures GROUP BY region ORDER BY region",
+    "SELECT date, count(DISTINCT CASE WHEN humidity > 50 THEN station END) FROM temperatures GROUP BY date ORDER BY date",
+    "SELECT station, sum(coalesce(humidity, 0)) AS s, min(coalesce(humidity, -1)) AS lo, max(coalesce(humidity, -1)) AS hi FROM temperatures GROUP BY station ORDER BY station",
+    "SELECT region, CASE WHEN count(*) > 100 THEN 'many' ELSE 'few' END AS size, coalesce(max(humidity), -1) AS hi FROM temperatures GROUP BY region ORDER BY region",
+    // Casts, ORDER BY position, row limits.
+    "SELECT date::timestamp AS d, count(*)::int AS n FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT date_trunc('week', measured_at)::date AS week, count(*) FROM temperatures GROUP BY 1 ORDER BY 1",
+    "SELECT station, max(humidity) FROM temperatures WHERE humidity IS NOT NULL GROUP BY station ORDER BY 1 DESC LIMIT 1000",
+    "SELECT extract(epoch from date_trunc('hour', measured_at))::bigint AS h, count(*) FROM temperatures WHERE date = '2024-01-01' GROUP BY 1 ORDER BY 1",
+    "SELECT count(*) FROM temperatures WHERE measured_at >= '2024-01-01 00:00:00'::timestamp AND measured_at < to_timestamp(1704153600)",
+];
+
 /// Literal spellings PostgreSQL accepts: exponents, leading/trailing dots,
 /// signs, casts, typed literals.
 pub const LITERALS: &[&str] = &[
@@ -183,9 +227,10 @@ pub const ERRORS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Valid SQL that Isotherm does not do: only Isotherm is asked, and it must
-/// say 0A000 (feature_not_supported), never XX000.
+/// Valid SQL that Isotherm does not do (it is read-only over SQL; joins
+/// and the like go to the general engine now): only Isotherm is asked, and
+/// it must say 0A000 (feature_not_supported), never XX000.
 pub const UNSUPPORTED: &[&str] = &[
-    "SELECT * FROM temperatures a JOIN temperatures b ON a.station = b.station",
-    "SELECT count(*) FROM temperatures, temperatures t2",
+    "INSERT INTO temperatures (region) VALUES ('x')",
+    "DELETE FROM temperatures WHERE region = 'europe'",
 ];

@@ -1,6 +1,7 @@
 //! Seeded random queries over `temperatures`, drawn from the same SQL surface
 //! as [`crate::queries::FIXED`]: 0-3 group keys (dimensions, `date_trunc`,
-//! `extract`), 1-4 aggregates, a WHERE of 0-3 predicates under AND/OR/NOT,
+//! `extract`, casts, epoch buckets, `COALESCE`), 1-4 aggregates (some over
+//! `CASE` or with `FILTER`), a WHERE of 0-3 predicates under AND/OR/NOT,
 //! sometimes HAVING, always an ORDER BY over every group key (so row order is
 //! total and LIMIT/OFFSET are deterministic); or a detail select ordered by
 //! (station, measured_at, region), which is unique in the edge dataset.
@@ -81,6 +82,10 @@ const KEYS: &[&str] = &[
     "extract(day from date)",
     "extract(doy from date)",
     "extract(hour from measured_at)",
+    "CAST(date_trunc('month', measured_at) AS date)",
+    "CAST(measured_at AS date)",
+    "floor(extract(epoch from measured_at)/3600)*3600",
+    "COALESCE(country, 'none')",
 ];
 const AGGS: &[&str] = &[
     "count(*)",
@@ -102,6 +107,10 @@ const AGGS: &[&str] = &[
     "max(date)",
     "min(measured_at)",
     "max(measured_at)",
+    "sum(CASE WHEN region = 'europe' THEN humidity ELSE 0 END)",
+    "count(CASE WHEN humidity > 50 THEN 1 END)",
+    "avg(humidity) FILTER (WHERE country <> 'France')",
+    "max(CASE WHEN temperature > 0 THEN temperature END)",
 ];
 const CMP: &[&str] = &["=", "<>", "<", "<=", ">", ">="];
 
@@ -369,7 +378,11 @@ mod tests {
             nonempty > 200,
             "too many empty answers: {nonempty} non-empty"
         );
-        for sql in crate::queries::FIXED.iter().chain(crate::queries::LITERALS) {
+        for sql in crate::queries::FIXED
+            .iter()
+            .chain(crate::queries::LITERALS)
+            .chain(crate::queries::BI)
+        {
             crate::compare::query_typed(&c, sql)
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));

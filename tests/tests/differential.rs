@@ -20,6 +20,7 @@ async fn fixed_queries_match_postgres() {
     let sql: Vec<String> = queries::FIXED
         .iter()
         .chain(queries::LITERALS)
+        .chain(queries::BI)
         .map(|s| s.to_string())
         .collect();
     let failures = check_all(&f.oracle(), &sql, Mode::Both).await;
@@ -237,4 +238,82 @@ async fn concurrent_clients_match_postgres() {
         failures.extend(t.await.expect("task"));
     }
     assert_no_failures("concurrent clients", 8 * 25, &failures);
+}
+
+/// The SQL BI tools generate is answered by the index (EXPLAIN names an
+/// index path), not by the general engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bi_queries_are_answered_by_the_index() {
+    use isotherm_tests::cell::Cell;
+    let f = Fixture::edge("diff_bi_paths", EdgeOptions::default())
+        .await
+        .expect("fixture");
+    let mut failures = Vec::new();
+    for sql in queries::BI {
+        match query_text(&f.iso, &format!("EXPLAIN {sql}")).await {
+            Ok(a) => match a.rows.first().and_then(|r| r.first()) {
+                Some(Cell::Text(line))
+                    if line.starts_with("Isotherm Aggregate")
+                        || line.starts_with("Isotherm Scan") => {}
+                other => failures.push(format!("SQL: {sql}\nnot the index: {other:?}")),
+            },
+            Err(e) => failures.push(format!("SQL: {sql}\nEXPLAIN failed: {e:?}")),
+        }
+    }
+    assert_no_failures("BI queries on the index", queries::BI.len(), &failures);
+}
+
+/// Both paths give the same answers: each aggregate and BI query answered by
+/// the index equals the general engine's answer to the same query wrapped in
+/// a CTE (which the index leaves to the engine), in text and typed form.
+/// The index path is the one that matches PostgreSQL (the tests above); run
+/// with `--ignored` to list where the general engine still differs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the general engine differs: date_trunc on a date is timestamp (not timestamptz), \
+            extract is int4/float8 (not numeric), extract(second) drops microseconds"]
+async fn index_and_engine_paths_agree() {
+    use isotherm_tests::compare::{compare, query_typed};
+    let f = Fixture::edge("diff_both_paths", EdgeOptions::default())
+        .await
+        .expect("fixture");
+    let sql: Vec<&str> = queries::FIXED
+        .iter()
+        .chain(queries::BI)
+        .copied()
+        .filter(|q| !q.contains(" LIMIT ") && !q.contains(" OFFSET "))
+        .collect();
+    let mut failures = Vec::new();
+    for q in &sql {
+        let wrapped = format!("WITH q AS ({q}) SELECT * FROM q");
+        for typed in [false, true] {
+            let (index, engine) = if typed {
+                (
+                    query_typed(&f.iso, q).await,
+                    query_typed(&f.iso, &wrapped).await,
+                )
+            } else {
+                (
+                    query_text(&f.iso, q).await,
+                    query_text(&f.iso, &wrapped).await,
+                )
+            };
+            match (index, engine) {
+                (Ok(i), Ok(mut e)) => {
+                    // Answers, not names: the engine names a CTE's columns its own way.
+                    if e.columns.len() == i.columns.len() {
+                        e.columns.clone_from(&i.columns);
+                    }
+                    if let Err(why) = compare(&i, &e, false) {
+                        failures.push(format!("SQL: {q}\n(typed: {typed}) {why}"));
+                    }
+                }
+                (i, e) => failures.push(format!(
+                    "SQL: {q}\n(typed: {typed}) index: {:?}\nengine: {:?}",
+                    i.err(),
+                    e.err()
+                )),
+            }
+        }
+    }
+    assert_no_failures("index vs engine", sql.len() * 2, &failures);
 }

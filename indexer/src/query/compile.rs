@@ -187,6 +187,8 @@ pub struct CAgg {
     pub func: AggFunc,
     pub arg: Option<CExpr>,
     pub out: ScalarType,
+    /// `FILTER (WHERE ...)`, over atoms of `Compiled::atoms`.
+    pub filter: Option<CPred>,
 }
 
 /// A resolved request (aggregate or scan).
@@ -215,12 +217,21 @@ impl Compiled {
 
     pub fn set_filter(&mut self, filter: Option<&Predicate>) -> Result<()> {
         if let Some(p) = filter {
-            let mut atoms = Vec::new();
+            let mut atoms = std::mem::take(&mut self.atoms);
             let p = compile_pred(&self.schema, p, &mut atoms)?;
             self.pred = Some(p);
             self.atoms = atoms;
         }
         Ok(())
+    }
+
+    /// The atoms the WHERE clause reads (aggregate filters have their own).
+    pub fn pred_atoms(&self) -> Vec<usize> {
+        let mut v = Vec::new();
+        if let Some(p) = &self.pred {
+            p.atoms(&mut v);
+        }
+        v
     }
 
     pub fn aggregate(schema: Arc<TableSchema>, req: &AggregateRequest) -> Result<Compiled> {
@@ -230,7 +241,11 @@ impl Compiled {
             q.group.push(CExpr::new(&q.schema, g)?);
         }
         for a in &req.aggregates {
-            q.aggs.push(compile_agg(&q.schema, a.func, a.arg.as_ref())?);
+            let mut c = compile_agg(&q.schema, a.func, a.arg.as_ref())?;
+            if let Some(f) = &a.filter {
+                c.filter = Some(compile_pred(&q.schema, f, &mut q.atoms)?);
+            }
+            q.aggs.push(c);
         }
         Ok(q)
     }
@@ -329,7 +344,12 @@ fn compile_agg(schema: &TableSchema, func: AggFunc, arg: Option<&Expr>) -> Resul
         }
         AggFunc::Min | AggFunc::Max => arg.as_ref().map_or(ScalarType::Text, |a| a.ty),
     };
-    Ok(CAgg { func, arg, out })
+    Ok(CAgg {
+        func,
+        arg,
+        out,
+        filter: None,
+    })
 }
 
 /// A text literal compared with a date is read as a date (as PostgreSQL

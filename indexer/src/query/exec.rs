@@ -196,6 +196,11 @@ fn scan_segment(
         }
         let gi = acc.groups.group(&acc.key);
         for (a, st) in q.aggs.iter().zip(acc.groups.states[gi].iter_mut()) {
+            if let Some(f) = &a.filter
+                && f.eval(&mut |i| r.atom(&q.atoms[i], row)) != Some(true)
+            {
+                continue;
+            }
             match &a.arg {
                 None => st.add_count(1),
                 Some(e) => match e.col {
@@ -232,17 +237,19 @@ fn feed_group(
     if rows == 0 {
         return Ok(());
     }
-    if let Some(p) = &q.pred {
-        let keep = p.eval(&mut |i| {
+    let truth = |p: &CPred| {
+        p.eval(&mut |i| {
             let a = &q.atoms[i];
             match a.expr.col {
                 None => a.null_truth,
                 Some(c) => a.truth_of_id(id_of(c)),
             }
-        });
-        if keep != Some(true) {
-            return Ok(());
-        }
+        })
+    };
+    if let Some(p) = &q.pred
+        && truth(p) != Some(true)
+    {
+        return Ok(());
     }
     for (j, g) in q.group.iter().enumerate() {
         acc.key[j] = match g.col {
@@ -255,6 +262,11 @@ fn feed_group(
     }
     let gi = acc.groups.group(&acc.key);
     for (a, st) in q.aggs.iter().zip(acc.groups.states[gi].iter_mut()) {
+        if let Some(f) = &a.filter
+            && truth(f) != Some(true)
+        {
+            continue;
+        }
         match &a.arg {
             None => st.add_count(rows),
             Some(e) => match e.col {

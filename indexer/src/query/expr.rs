@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 
 use crate::calendar::{MICROS_PER_DAY, civil_from_days, days_from_civil};
 use crate::error::{IndexError, Result};
+use crate::query::arith::{apply_op, can_cast, cast, floor};
 use crate::query::request::{CmpOp, Expr, ExtractField, TruncUnit};
 use crate::schema::TableSchema;
 use crate::value::{Numeric, ScalarType, Value};
@@ -14,7 +15,12 @@ use crate::value::{Numeric, ScalarType, Value};
 pub fn leaf_column(expr: &Expr) -> Option<&str> {
     match expr {
         Expr::Column(c) => Some(c),
-        Expr::DateTrunc { arg, .. } | Expr::Extract { arg, .. } => leaf_column(arg),
+        Expr::DateTrunc { arg, .. }
+        | Expr::Extract { arg, .. }
+        | Expr::Cast { arg, .. }
+        | Expr::Floor(arg)
+        | Expr::Coalesce { arg, .. } => leaf_column(arg),
+        Expr::Arith { left, right, .. } => leaf_column(left).or_else(|| leaf_column(right)),
         Expr::Literal(_) => None,
     }
 }
@@ -60,6 +66,54 @@ pub fn expr_type(schema: &TableSchema, expr: &Expr) -> Result<ScalarType> {
                 other.pg_name()
             ))),
         },
+        Expr::Cast { to, arg } => {
+            let from = expr_type(schema, arg)?;
+            if can_cast(from, *to) {
+                Ok(*to)
+            } else {
+                Err(IndexError::Unsupported(format!(
+                    "cast from {} to {} in an index expression",
+                    from.pg_name(),
+                    to.pg_name()
+                )))
+            }
+        }
+        Expr::Arith { left, right, .. } => {
+            if leaf_column(left).is_some() && leaf_column(right).is_some() {
+                return Err(IndexError::Unsupported(
+                    "arithmetic over two columns in an index expression".into(),
+                ));
+            }
+            for side in [left, right] {
+                let t = expr_type(schema, side)?;
+                if !matches!(t, ScalarType::Numeric | ScalarType::Int64) {
+                    return Err(IndexError::Unsupported(format!(
+                        "arithmetic on {} in an index expression",
+                        t.pg_name()
+                    )));
+                }
+            }
+            Ok(ScalarType::Numeric)
+        }
+        Expr::Floor(arg) => match expr_type(schema, arg)? {
+            t @ (ScalarType::Numeric | ScalarType::Float64 | ScalarType::Int64) => Ok(t),
+            other => Err(IndexError::UndefinedFunction(format!(
+                "floor({})",
+                other.pg_name()
+            ))),
+        },
+        Expr::Coalesce { arg, value } => {
+            let t = expr_type(schema, arg)?;
+            if value.is_null() || literal_type(value) == t {
+                Ok(t)
+            } else {
+                Err(IndexError::Unsupported(format!(
+                    "coalesce of {} with {}",
+                    t.pg_name(),
+                    literal_type(value).pg_name()
+                )))
+            }
+        }
     }
 }
 
@@ -100,6 +154,13 @@ pub fn apply(expr: &Expr, leaf: &Value) -> Value {
         Expr::Literal(v) => v.clone(),
         Expr::DateTrunc { unit, arg } => date_trunc(*unit, &apply(arg, leaf)),
         Expr::Extract { field, arg } => extract(*field, &apply(arg, leaf)),
+        Expr::Cast { to, arg } => cast(&apply(arg, leaf), *to),
+        Expr::Arith { op, left, right } => apply_op(*op, &apply(left, leaf), &apply(right, leaf)),
+        Expr::Floor(arg) => floor(&apply(arg, leaf)),
+        Expr::Coalesce { arg, value } => match apply(arg, leaf) {
+            Value::Null => value.clone(),
+            v => v,
+        },
     }
 }
 

@@ -162,7 +162,8 @@ pub(crate) fn entry_restriction(q: &Compiled, d: usize) -> Option<Vec<u32>> {
     let pred = q.pred.as_ref()?;
     let mut ids = Vec::new();
     let mut on_d = vec![false; q.atoms.len()];
-    for (i, a) in q.atoms.iter().enumerate() {
+    for i in q.pred_atoms() {
+        let a = &q.atoms[i];
         // Atoms true for NULL are also true for ids newer than the query.
         if a.expr.col == Some(d)
             && a.null_truth != Some(true)
@@ -387,10 +388,7 @@ mod tests {
     fn dictionary_membership_prunes_segments() {
         let dir = tempfile::tempdir().unwrap();
         let (db, _) = build_db(dir.path(), true);
-        let count = vec![Aggregate {
-            func: AggFunc::CountStar,
-            arg: None,
-        }];
+        let count = vec![Aggregate::new(AggFunc::CountStar, None)];
         let is_c0 = Predicate::Compare {
             expr: col("country"),
             op: CmpOp::Eq,
@@ -432,14 +430,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (db, _) = build_db(dir.path(), false);
         let aggs = vec![
-            Aggregate {
-                func: AggFunc::CountStar,
-                arg: None,
-            },
-            Aggregate {
-                func: AggFunc::Max,
-                arg: Some(col("temperature")),
-            },
+            Aggregate::new(AggFunc::CountStar, None),
+            Aggregate::new(AggFunc::Max, Some(col("temperature"))),
         ];
         let eq = |v: &str| Predicate::Compare {
             expr: col("country"),

@@ -24,6 +24,31 @@ pub enum Expr {
     Extract { field: ExtractField, arg: Box<Expr> },
     /// A constant, already typed.
     Literal(Value),
+    /// `CAST(arg AS to)`: between `date`, `timestamp` and `timestamptz`
+    /// (session time zone UTC), and `numeric` to `double precision` or
+    /// `bigint` (rounding half away from zero, as PostgreSQL does).
+    Cast { to: ScalarType, arg: Box<Expr> },
+    /// `left op right` over `numeric` operands, with PostgreSQL's result
+    /// scales (division: at least 16 significant digits). At most one side
+    /// reads a column; the other is a literal. NULL if either side is.
+    Arith {
+        op: NumOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    /// `floor(arg)` of a `numeric` (scale 0) or `double precision`.
+    Floor(Box<Expr>),
+    /// `coalesce(arg, value)`: `value` (of `arg`'s type) where `arg` is NULL.
+    Coalesce { arg: Box<Expr>, value: Value },
+}
+
+/// Arithmetic in [`Expr::Arith`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,6 +140,148 @@ pub struct Aggregate {
     pub func: AggFunc,
     /// `None` only for `CountStar`.
     pub arg: Option<Expr>,
+    /// `agg(...) FILTER (WHERE filter)`: only rows where it is true are
+    /// aggregated (what `CASE` inside an aggregate becomes).
+    pub filter: Option<Predicate>,
+}
+
+impl Aggregate {
+    /// An aggregate over every row.
+    pub fn new(func: AggFunc, arg: Option<Expr>) -> Self {
+        Aggregate {
+            func,
+            arg,
+            filter: None,
+        }
+    }
+
+    /// The same aggregate over the rows where `filter` is true.
+    pub fn filtered(func: AggFunc, arg: Option<Expr>, filter: Option<Predicate>) -> Self {
+        Aggregate { func, arg, filter }
+    }
+}
+
+impl Predicate {
+    /// A predicate true exactly where `self` is true, and false (never
+    /// unknown) elsewhere: so `NOT p.is_true()` selects the rows where `p`
+    /// is false or unknown, as the ELSE branch of `CASE WHEN p` does.
+    pub fn is_true(&self) -> Predicate {
+        self.two_valued(true)
+    }
+
+    /// True exactly where `self` is not true (false or unknown).
+    pub fn is_not_true(&self) -> Predicate {
+        Predicate::Not(Box::new(self.is_true()))
+    }
+
+    /// Two-valued: true where `self` is `want`, false elsewhere.
+    fn two_valued(&self, want: bool) -> Predicate {
+        let not_null = |expr: &Expr| Predicate::IsNull {
+            expr: expr.clone(),
+            negated: true,
+        };
+        // An atom over a non-NULL expression is two-valued once its
+        // constants are non-NULL.
+        let guarded = |expr: &Expr, p: Predicate| {
+            let p = if want { p } else { Predicate::Not(Box::new(p)) };
+            Predicate::And(vec![not_null(expr), p])
+        };
+        match self {
+            Predicate::Const(b) => Predicate::Const(*b == want),
+            Predicate::IsNull { expr, negated } => Predicate::IsNull {
+                expr: expr.clone(),
+                negated: *negated == want,
+            },
+            Predicate::Compare { value, .. } if value.is_null() => Predicate::Const(false),
+            Predicate::Compare { expr, .. } => guarded(expr, self.clone()),
+            Predicate::Between { low, high, .. } if low.is_null() || high.is_null() => {
+                // Sometimes decided by the other bound: keep it exact by
+                // splitting into the two comparisons.
+                let Predicate::Between {
+                    expr,
+                    low,
+                    high,
+                    negated,
+                } = self
+                else {
+                    return Predicate::Const(false);
+                };
+                let both = Predicate::And(vec![
+                    Predicate::Compare {
+                        expr: expr.clone(),
+                        op: CmpOp::GtEq,
+                        value: low.clone(),
+                    },
+                    Predicate::Compare {
+                        expr: expr.clone(),
+                        op: CmpOp::LtEq,
+                        value: high.clone(),
+                    },
+                ]);
+                let p = if *negated {
+                    Predicate::Not(Box::new(both))
+                } else {
+                    both
+                };
+                p.two_valued(want)
+            }
+            Predicate::Between { expr, .. } => guarded(expr, self.clone()),
+            Predicate::InList {
+                expr,
+                values,
+                negated,
+            } => {
+                let known: Vec<Value> = values.iter().filter(|v| !v.is_null()).cloned().collect();
+                let has_null = known.len() < values.len();
+                // x IN (known..., NULL) is true on a match, else unknown.
+                let matches = if known.is_empty() {
+                    Predicate::Const(false)
+                } else {
+                    Predicate::And(vec![
+                        not_null(expr),
+                        Predicate::InList {
+                            expr: expr.clone(),
+                            values: known.clone(),
+                            negated: false,
+                        },
+                    ])
+                };
+                let misses = if has_null {
+                    Predicate::Const(false)
+                } else if known.is_empty() {
+                    not_null(expr)
+                } else {
+                    Predicate::And(vec![
+                        not_null(expr),
+                        Predicate::InList {
+                            expr: expr.clone(),
+                            values: known,
+                            negated: true,
+                        },
+                    ])
+                };
+                // IN is true on a match and false on a miss; NOT IN the reverse.
+                if want != *negated { matches } else { misses }
+            }
+            Predicate::And(ps) => {
+                let parts = ps.iter().map(|p| p.two_valued(want)).collect();
+                if want {
+                    Predicate::And(parts)
+                } else {
+                    Predicate::Or(parts)
+                }
+            }
+            Predicate::Or(ps) => {
+                let parts = ps.iter().map(|p| p.two_valued(want)).collect();
+                if want {
+                    Predicate::Or(parts)
+                } else {
+                    Predicate::And(parts)
+                }
+            }
+            Predicate::Not(p) => p.two_valued(!want),
+        }
+    }
 }
 
 /// `SELECT <group_by..>, <aggregates..> FROM table WHERE filter GROUP BY <group_by..>`.

@@ -138,18 +138,9 @@ fn scale_smoke() {
     eprintln!("open {n} segments: {:?}", t0.elapsed());
     let col = |c: &str| Expr::Column(c.into());
     let aggs = vec![
-        Aggregate {
-            func: AggFunc::CountStar,
-            arg: None,
-        },
-        Aggregate {
-            func: AggFunc::Avg,
-            arg: Some(col("temperature")),
-        },
-        Aggregate {
-            func: AggFunc::Max,
-            arg: Some(col("humidity")),
-        },
+        Aggregate::new(AggFunc::CountStar, None),
+        Aggregate::new(AggFunc::Avg, Some(col("temperature"))),
+        Aggregate::new(AggFunc::Max, Some(col("humidity"))),
     ];
     let q = |group_by: Vec<Expr>, filter: Option<Predicate>| AggregateRequest {
         table: "t".into(),

@@ -36,20 +36,10 @@ fn queries_see_whole_snapshots_during_pushes() {
             }
         })
     };
-    let count = req(
-        vec![],
-        vec![Aggregate {
-            func: AggFunc::CountStar,
-            arg: None,
-        }],
-        None,
-    );
+    let count = req(vec![], vec![Aggregate::new(AggFunc::CountStar, None)], None);
     let by_region = req(
         vec![col("region")],
-        vec![Aggregate {
-            func: AggFunc::CountStar,
-            arg: None,
-        }],
+        vec![Aggregate::new(AggFunc::CountStar, None)],
         None,
     );
     let mut seen = 0;
@@ -130,10 +120,7 @@ fn definitions_before_and_after_data() {
     let e = db
         .explain_aggregate(&req(
             vec![col("station")],
-            vec![Aggregate {
-                func: AggFunc::CountStar,
-                arg: None,
-            }],
+            vec![Aggregate::new(AggFunc::CountStar, None)],
             None,
         ))
         .unwrap();

@@ -2,6 +2,7 @@
 
 mod budget;
 mod concurrency;
+mod filters;
 mod naive;
 pub(crate) mod paths;
 mod prop;

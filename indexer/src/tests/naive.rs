@@ -170,7 +170,7 @@ fn eval(schema: &TableSchema, e: &Expr, row: &[Value]) -> Value {
     apply(e, &leaf)
 }
 
-fn pred(schema: &TableSchema, p: &Predicate, row: &[Value]) -> Option<bool> {
+pub fn pred(schema: &TableSchema, p: &Predicate, row: &[Value]) -> Option<bool> {
     match p {
         Predicate::Const(b) => Some(*b),
         Predicate::Compare { expr, op, value } => {
@@ -221,6 +221,11 @@ pub fn naive_aggregate(
             .entry(key)
             .or_insert_with(|| (key_vals, vec![Vec::new(); req.aggregates.len()]));
         for (i, a) in req.aggregates.iter().enumerate() {
+            if let Some(f) = &a.filter
+                && pred(schema, f, row) != Some(true)
+            {
+                continue;
+            }
             entry.1[i].push(
                 a.arg
                     .as_ref()

@@ -21,7 +21,7 @@ fn date(s: &str) -> Value {
     Value::Date(parse_date(s).unwrap())
 }
 fn agg(func: AggFunc, arg: Option<Expr>) -> Aggregate {
-    Aggregate { func, arg }
+    Aggregate::new(func, arg)
 }
 fn cmp(e: Expr, op: CmpOp, v: Value) -> Predicate {
     Predicate::Compare {

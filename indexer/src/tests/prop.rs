@@ -165,14 +165,14 @@ proptest! {
             filter,
             group_by,
             aggregates: vec![
-                Aggregate { func: AggFunc::CountStar, arg: None },
-                Aggregate { func: AggFunc::Sum, arg: Some(col("temperature")) },
-                Aggregate { func: AggFunc::Avg, arg: Some(col("humidity")) },
-                Aggregate { func: AggFunc::Min, arg: Some(col("temperature")) },
-                Aggregate { func: AggFunc::Max, arg: Some(col("humidity")) },
-                Aggregate { func: AggFunc::Count, arg: Some(col("temperature")) },
-                Aggregate { func: AggFunc::CountDistinct, arg: Some(col("station")) },
-                Aggregate { func: AggFunc::CountDistinct, arg: Some(col("country")) },
+                Aggregate::new(AggFunc::CountStar, None),
+                Aggregate::new(AggFunc::Sum, Some(col("temperature"))),
+                Aggregate::new(AggFunc::Avg, Some(col("humidity"))),
+                Aggregate::new(AggFunc::Min, Some(col("temperature"))),
+                Aggregate::new(AggFunc::Max, Some(col("humidity"))),
+                Aggregate::new(AggFunc::Count, Some(col("temperature"))),
+                Aggregate::new(AggFunc::CountDistinct, Some(col("station"))),
+                Aggregate::new(AggFunc::CountDistinct, Some(col("country"))),
             ],
         };
         let want = naive_aggregate(&schema, &rows, &req);

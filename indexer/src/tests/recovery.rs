@@ -12,10 +12,7 @@ use crate::tests::paths::{build_db, col, req, text};
 fn count_all(db: &Database) -> crate::Result<i64> {
     let r = db.aggregate(&req(
         vec![],
-        vec![Aggregate {
-            func: AggFunc::CountStar,
-            arg: None,
-        }],
+        vec![Aggregate::new(AggFunc::CountStar, None)],
         None,
     ))?;
     match r.rows[0][0] {
@@ -134,10 +131,7 @@ fn corruption_is_quarantined_and_reported() {
         op: CmpOp::Eq,
         value: text(&parts[0].region),
     }]);
-    let sum_t = vec![Aggregate {
-        func: AggFunc::Sum,
-        arg: Some(col("temperature")),
-    }];
+    let sum_t = vec![Aggregate::new(AggFunc::Sum, Some(col("temperature")))];
     let ok = db.aggregate_via(
         &req(vec![], sum_t.clone(), Some(other_region.clone())),
         Some("scan"),

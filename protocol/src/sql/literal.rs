@@ -231,8 +231,184 @@ pub fn constant(e: &Expr, params: &mut Params, expected: Option<PgType>) -> SqlR
             Some(Lit::Unknown(_)) | None => return Ok(None),
         },
         Expr::Nested(inner) => return constant(inner, params, expected),
+        Expr::Function(f) if f.over.is_none() && f.filter.is_none() => {
+            return conversion_call(f, params);
+        }
         _ => return Ok(None),
     }))
+}
+
+/// `to_timestamp(text, format)`, `to_date(text, format)` and
+/// `to_timestamp(seconds)` over constants, folded at plan time (BI tools
+/// write time filters this way).
+fn conversion_call(f: &sqlparser::ast::Function, params: &mut Params) -> SqlResult<Option<Lit>> {
+    let name = crate::sql::row::function_name(f);
+    if name != "to_timestamp" && name != "to_date" {
+        return Ok(None);
+    }
+    let Ok(args) = crate::sql::row::function_args(f) else {
+        return Ok(None);
+    };
+    let mut lits = Vec::with_capacity(args.len());
+    for a in &args {
+        match constant(a, params, Some(PgType::Text))? {
+            Some(l) => lits.push(l),
+            None => return Ok(None),
+        }
+    }
+    let text = |l: &Lit| match l {
+        Lit::Unknown(Some(s)) | Lit::Typed(Value::Text(s), PgType::Text) => Some(s.clone()),
+        _ => None,
+    };
+    let ty = if name == "to_date" {
+        PgType::Date
+    } else {
+        PgType::TimestampTz
+    };
+    match lits.as_slice() {
+        [l] if name == "to_timestamp" => {
+            let secs = match l {
+                Lit::Typed(v, t) if t.is_numeric() => {
+                    match cast_value(v.clone(), PgType::Float8)? {
+                        Value::Float64(x) => x,
+                        _ => return Ok(None),
+                    }
+                }
+                Lit::Typed(Value::Null, _) | Lit::Unknown(None) => {
+                    return Ok(Some(Lit::Typed(Value::Null, ty)));
+                }
+                _ => return Ok(None),
+            };
+            // PostgreSQL's float8_timestamptz: shift to its epoch, then rint.
+            const PG_EPOCH_SECS: f64 = 946_684_800.0;
+            let micros = ((secs - PG_EPOCH_SECS) * 1e6).round_ties_even();
+            if !micros.is_finite() || micros.abs() > 9.0e18 {
+                return Ok(None);
+            }
+            Ok(Some(Lit::Typed(
+                Value::TimestampTz(micros as i64 + 946_684_800_000_000),
+                ty,
+            )))
+        }
+        [a, b] => {
+            if lits.iter().any(|l| l.clone().into_typed().0.is_null()) {
+                return Ok(Some(Lit::Typed(Value::Null, ty)));
+            }
+            let (Some(input), Some(format)) = (text(a), text(b)) else {
+                return Ok(None);
+            };
+            let Some(micros) = parse_formatted(&input, &format) else {
+                return Ok(None);
+            };
+            Ok(Some(Lit::Typed(
+                if ty == PgType::Date {
+                    Value::Date(
+                        i32::try_from(micros.div_euclid(MICROS_PER_DAY))
+                            .map_err(|_| SqlError::DatetimeFieldOverflow(input.clone()))?,
+                    )
+                } else {
+                    Value::TimestampTz(micros)
+                },
+                ty,
+            )))
+        }
+        _ => Ok(None),
+    }
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// `to_timestamp(input, format)` for the numeric fields BI tools use
+/// (`YYYY MM DD HH24 MI SS MS US`), separators and quoted text; `None` for
+/// anything else or out-of-range fields (then the general engine decides).
+pub fn parse_formatted(input: &str, format: &str) -> Option<i64> {
+    let inp: Vec<char> = input.chars().collect();
+    let fmt: Vec<char> = format.chars().collect();
+    let (mut i, mut k) = (0usize, 0usize);
+    let (mut year, mut month, mut day) = (None::<i64>, 1i64, 1i64);
+    let (mut hour, mut minute, mut second, mut micro) = (0i64, 0i64, 0i64, 0i64);
+    let starts = |k: usize, pat: &str| {
+        let p: Vec<char> = pat.chars().collect();
+        fmt.len() >= k + p.len()
+            && fmt[k..k + p.len()]
+                .iter()
+                .zip(&p)
+                .all(|(a, b)| a.to_ascii_uppercase() == *b)
+    };
+    // Reads up to `max` digits; returns (value, digits read).
+    let digits = |i: &mut usize, max: usize| -> Option<(i64, usize)> {
+        while *i < inp.len() && inp[*i] == ' ' {
+            *i += 1;
+        }
+        let start = *i;
+        let mut v: i64 = 0;
+        while *i < inp.len() && *i - start < max && inp[*i].is_ascii_digit() {
+            v = v * 10 + i64::from(inp[*i].to_digit(10)?);
+            *i += 1;
+        }
+        (*i > start).then_some((v, *i - start))
+    };
+    while k < fmt.len() {
+        if starts(k, "YYYY") {
+            year = Some(digits(&mut i, 4)?.0);
+            k += 4;
+        } else if starts(k, "HH24") {
+            hour = digits(&mut i, 2)?.0;
+            k += 4;
+        } else if starts(k, "MM") {
+            month = digits(&mut i, 2)?.0;
+            k += 2;
+        } else if starts(k, "DD") {
+            day = digits(&mut i, 2)?.0;
+            k += 2;
+        } else if starts(k, "MI") {
+            minute = digits(&mut i, 2)?.0;
+            k += 2;
+        } else if starts(k, "SS") {
+            second = digits(&mut i, 2)?.0;
+            k += 2;
+        } else if starts(k, "MS") || starts(k, "US") {
+            // A fraction of a second: "3" is 300 ms, as PostgreSQL reads it.
+            let width = if starts(k, "MS") { 3 } else { 6 };
+            let (v, n) = digits(&mut i, width)?;
+            micro = v * 10i64.pow(u32::try_from(6 - n).ok()?);
+            k += 2;
+        } else if fmt[k] == '"' {
+            k += 1;
+            while k < fmt.len() && fmt[k] != '"' {
+                if inp.get(i) != Some(&fmt[k]) {
+                    return None;
+                }
+                i += 1;
+                k += 1;
+            }
+            k += 1;
+        } else if fmt[k].is_ascii_alphanumeric() {
+            return None;
+        } else {
+            // A separator matches one separator in the input, or nothing.
+            if i < inp.len() && !inp[i].is_alphanumeric() {
+                i += 1;
+            }
+            k += 1;
+        }
+    }
+    if inp[i.min(inp.len())..].iter().any(|c| !c.is_whitespace()) {
+        return None;
+    }
+    let year = year?;
+    let month = u32::try_from(month).ok().filter(|m| (1..=12).contains(m))?;
+    let day = u32::try_from(day).ok()?;
+    if !(1..=isotherm_indexer::calendar::days_in_month(year, month)).contains(&day)
+        || !(0..24).contains(&hour)
+        || !(0..60).contains(&minute)
+        || !(0..60).contains(&second)
+        || year < 1
+    {
+        return None;
+    }
+    let days = isotherm_indexer::calendar::days_from_civil(year, month, day);
+    Some(days * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1_000_000 + micro)
 }
 
 /// Reads `lit` as a value to compare with an expression of type `target`.

@@ -5,11 +5,15 @@
 //! ```text
 //! parse.rs      text -> sqlparser statements, syntax errors
 //! names.rs      identifiers, the table in FROM, result column names
-//! literal.rs    constants and $n parameters, coercion to a column's type
-//! row.rs        row-level expressions and WHERE -> request Expr / Predicate
+//! literal.rs    constants and $n parameters, coercion to a column's type,
+//!               to_timestamp/to_date over constants folded
+//! row.rs        row-level expressions (columns, date_trunc, extract, casts,
+//!               numeric arithmetic, floor, coalesce) and WHERE -> Expr / Predicate
 //! out.rs        expressions over result rows (aggregates, arithmetic, HAVING)
 //! translate.rs  select list / HAVING / ORDER BY expressions -> Out
 //! select.rs     SELECT -> SelectPlan
+//! select/flatten.rs   FROM (SELECT ... FROM t WHERE ...) s  -> one query over t
+//! select/branches.rs  agg(CASE ...), agg(coalesce(...)), agg(const) -> filtered aggregates
 //! exec.rs       run a SelectPlan: request, HAVING, ORDER BY, LIMIT, projection
 //! plan.rs       any statement -> Plan (select, explain, session commands)
 //! ```

@@ -8,21 +8,12 @@
 use std::sync::Arc;
 
 use isotherm_indexer::{ColumnDef, TableSchema};
-use sqlparser::ast::{
-    CastKind, DataType, Expr, Ident, ObjectName, ObjectNamePart, TableFactor, TableWithJoins,
-    Value as SqlValue,
-};
+use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableFactor, TableWithJoins};
 
 use crate::backend::Backend;
 use crate::error::{SqlError, SqlResult};
 
-pub fn ident(id: &Ident) -> String {
-    if id.quote_style.is_some() {
-        id.value.clone()
-    } else {
-        id.value.to_lowercase()
-    }
-}
+pub use isotherm_engine::names::ident;
 
 /// The parts of a dotted name, folded.
 pub fn object_name(name: &ObjectName) -> SqlResult<Vec<String>> {
@@ -144,97 +135,5 @@ pub fn resolve_from(
     }))
 }
 
-/// The internal type name a cast gives its column (`'1'::int` is `int4`).
-fn cast_type_name(dt: &DataType) -> String {
-    crate::sql::literal::data_type(dt)
-        .map(|t| t.internal_name().to_owned())
-        .unwrap_or_else(|_| dt.to_string().to_lowercase())
-}
-
-/// PostgreSQL's `FigureColname`: the name of a result column with no alias,
-/// and how strongly the expression names it (2 name, 1 type, 0 none).
-pub fn column_name(expr: &Expr) -> (String, u8) {
-    match expr {
-        Expr::Identifier(i) => (ident(i), 2),
-        Expr::CompoundIdentifier(parts) => (parts.last().map(ident).unwrap_or_default(), 2),
-        Expr::Function(f) => {
-            let name = f
-                .name
-                .0
-                .last()
-                .and_then(|p| p.as_ident())
-                .map(ident)
-                .unwrap_or_default();
-            (name, 2)
-        }
-        Expr::Extract { .. } => ("extract".into(), 2),
-        Expr::Ceil { .. } => ("ceil".into(), 2),
-        Expr::Floor { .. } => ("floor".into(), 2),
-        Expr::Substring { .. } => ("substring".into(), 2),
-        Expr::Trim { .. } => ("btrim".into(), 2),
-        Expr::Position { .. } => ("position".into(), 2),
-        Expr::Case { .. } => ("case".into(), 1),
-        Expr::Nested(e) => column_name(e),
-        Expr::Cast {
-            expr,
-            data_type,
-            kind,
-            ..
-        } => {
-            let (name, strength) = column_name(expr);
-            if strength <= 1 && !matches!(kind, CastKind::TryCast | CastKind::SafeCast) {
-                (cast_type_name(data_type), 1)
-            } else {
-                (name, strength)
-            }
-        }
-        Expr::TypedString(ts) => (cast_type_name(&ts.data_type), 1),
-        Expr::Value(v) if matches!(v.value, SqlValue::Boolean(_)) => ("bool".into(), 1),
-        _ => ("?column?".into(), 0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sql::parse::parse_sql;
-    use sqlparser::ast::{SelectItem, SetExpr, Statement};
-
-    fn first_item(sql: &str) -> Option<Expr> {
-        let stmts = parse_sql(sql).ok()?;
-        let Statement::Query(q) = stmts.first()? else {
-            return None;
-        };
-        let SetExpr::Select(s) = q.body.as_ref() else {
-            return None;
-        };
-        match s.projection.first()? {
-            SelectItem::UnnamedExpr(e) => Some(e.clone()),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn figure_colname_like_postgres() {
-        let cases = [
-            ("SELECT Region", "region"),
-            ("SELECT \"Region\"", "Region"),
-            ("SELECT t.region", "region"),
-            ("SELECT count(*)", "count"),
-            ("SELECT max(x) - min(x)", "?column?"),
-            ("SELECT 1", "?column?"),
-            ("SELECT '1'::int", "int4"),
-            ("SELECT avg(x)::numeric", "avg"),
-            ("SELECT extract(year from d)", "extract"),
-            ("SELECT date_trunc('day', d)", "date_trunc"),
-            ("SELECT true", "bool"),
-            ("SELECT DATE '2024-06-01'", "date"),
-            ("SELECT CAST(x AS date)", "x"),
-            ("SELECT current_user", "current_user"),
-        ];
-        for (sql, want) in cases {
-            let e = first_item(sql);
-            assert_eq!(e.map(|e| column_name(&e).0).as_deref(), Some(want), "{sql}");
-        }
-    }
-}
+/// PostgreSQL's `FigureColname` (shared with the general engine).
+pub use isotherm_engine::names::column_name;

@@ -59,6 +59,15 @@ pub enum OutExpr {
     Abs(Box<Out>),
     /// A boolean expression in the select list (`count(*) > 5`).
     Pred(Box<OutPred>),
+    /// `CASE WHEN p THEN x ... ELSE y END` (arms already of the result type).
+    Case(Vec<(OutPred, Out)>, Option<Box<Out>>),
+    /// `coalesce(a, b, ...)`: the first non-NULL.
+    Coalesce(Vec<Out>),
+    /// `greatest(...)` (true) or `least(...)` (false), ignoring NULLs.
+    Extreme(Vec<Out>, bool),
+    /// The sum of the non-NULL parts, NULL if every part is NULL: how the
+    /// branches of `sum(CASE ...)` combine.
+    SumNonNull(Vec<Out>),
 }
 
 /// HAVING: three-valued, over [`Out`]s.
@@ -165,8 +174,79 @@ impl Out {
                 other => Ok(other),
             },
             OutExpr::Pred(p) => Ok(p.eval(row)?.map_or(Value::Null, Value::Bool)),
+            OutExpr::Case(arms, otherwise) => {
+                for (p, v) in arms {
+                    if p.eval(row)? == Some(true) {
+                        return v.eval(row);
+                    }
+                }
+                match otherwise {
+                    Some(v) => v.eval(row),
+                    None => Ok(Value::Null),
+                }
+            }
+            OutExpr::Coalesce(args) => {
+                for a in args {
+                    let v = a.eval(row)?;
+                    if !v.is_null() {
+                        return Ok(v);
+                    }
+                }
+                Ok(Value::Null)
+            }
+            OutExpr::Extreme(args, greatest) => {
+                let mut best: Option<Value> = None;
+                for a in args {
+                    let v = a.eval(row)?;
+                    if v.is_null() {
+                        continue;
+                    }
+                    let better = best.as_ref().is_none_or(|b| {
+                        let o = crate::eval::cmp_values(&v, b);
+                        if *greatest { o.is_gt() } else { o.is_lt() }
+                    });
+                    if better {
+                        best = Some(v);
+                    }
+                }
+                Ok(best.unwrap_or(Value::Null))
+            }
+            OutExpr::SumNonNull(parts) => {
+                let mut acc: Option<Value> = None;
+                for p in parts {
+                    let v = p.eval(row)?;
+                    if v.is_null() {
+                        continue;
+                    }
+                    acc = Some(match acc {
+                        None => v,
+                        Some(a) => arith(ArithOp::Add, a, self.ty, v, self.ty, self.ty)?,
+                    });
+                }
+                Ok(acc.unwrap_or(Value::Null))
+            }
         }
     }
+}
+
+/// The type PostgreSQL gives `CASE` / `coalesce` / `greatest` arms of these
+/// types (`select_common_type`): all equal, or numbers resolved toward
+/// `double precision`; `None` when they cannot be matched.
+pub fn common_type(types: &[PgType]) -> Option<PgType> {
+    let first = *types.first()?;
+    if types.iter().all(|t| *t == first) {
+        return Some(first);
+    }
+    if types.iter().all(|t| t.is_numeric()) {
+        let rank = |t: &PgType| match t {
+            PgType::Int4 => 0,
+            PgType::Int8 => 1,
+            PgType::Numeric => 2,
+            _ => 3,
+        };
+        return types.iter().copied().max_by_key(rank);
+    }
+    None
 }
 
 impl OutPred {

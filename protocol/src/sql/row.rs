@@ -7,15 +7,16 @@
 //! (`d < '2024-06-01 12:00'` is `d < '2024-06-02'`), so the index only ever
 //! compares values of the column's own type.
 
+use isotherm_indexer::query::request::NumOp;
 use isotherm_indexer::{CmpOp, Expr, ExtractField, Predicate, TruncUnit, Value};
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DateTimeField, Expr as SqlExpr, Function, FunctionArg,
+    BinaryOperator, CastKind, CeilFloorKind, DateTimeField, Expr as SqlExpr, Function, FunctionArg,
     FunctionArgExpr, FunctionArguments, UnaryOperator, Value as SqlValue,
 };
 
 use crate::error::{SqlError, SqlResult};
 use crate::sql::Params;
-use crate::sql::literal::{Lit, coerce, constant, data_type};
+use crate::sql::literal::{Lit, coerce, constant, data_type, numeric_scale};
 use crate::sql::names::{TableScope, ident};
 use crate::types::PgType;
 use crate::types::datetime::MICROS_PER_DAY;
@@ -231,10 +232,30 @@ pub fn row_expr(
             let Some(inner) = row_expr(expr, scope, params)? else {
                 return Ok(None);
             };
-            if data_type(dt)? == inner.sql_type() {
+            let to = data_type(dt)?;
+            if to == inner.sql_type() && numeric_scale(dt).is_none() {
                 Ok(Some(inner))
+            } else if numeric_scale(dt).is_none() {
+                Ok(index_cast(inner, to))
             } else {
                 Ok(None)
+            }
+        }
+        SqlExpr::BinaryOp { left, op, right } => arith_expr(left, op, right, scope, params),
+        SqlExpr::Floor {
+            expr,
+            field: CeilFloorKind::DateTimeField(DateTimeField::NoDateTime),
+        } => floor_expr(expr, scope, params),
+        SqlExpr::Function(f)
+            if f.over.is_none()
+                && f.filter.is_none()
+                && matches!(function_name(f).as_str(), "floor" | "coalesce") =>
+        {
+            let args = function_args(f)?;
+            match (function_name(f).as_str(), args.as_slice()) {
+                ("floor", [x]) => floor_expr(x, scope, params),
+                ("coalesce", [x, fallback]) => coalesce_expr(x, fallback, scope, params),
+                _ => Ok(None),
             }
         }
         SqlExpr::Function(f) if f.over.is_none() && f.filter.is_none() => {
@@ -309,6 +330,158 @@ fn extract_expr(f: ExtractField, arg: RowExpr, name: &str, float_part: bool) -> 
         ty: PgType::Numeric,
         float_part,
     })
+}
+
+/// `CAST(inner AS to)` computed by the index, where it can be exactly.
+fn index_cast(inner: RowExpr, to: PgType) -> Option<RowExpr> {
+    if inner.float_part {
+        return None;
+    }
+    let ok = match (inner.ty, to) {
+        (a, b) if a.is_datetime() && b.is_datetime() => true,
+        (PgType::Numeric, PgType::Float8 | PgType::Int8) => true,
+        // Fields other than epoch always fit an integer.
+        (PgType::Numeric, PgType::Int4) => matches!(
+            &inner.expr,
+            Expr::Extract { field, .. } if *field != ExtractField::Epoch
+        ),
+        _ => false,
+    };
+    ok.then(|| RowExpr {
+        expr: Expr::Cast {
+            to: to.scalar(),
+            arg: Box::new(inner.expr),
+        },
+        ty: to,
+        float_part: false,
+    })
+}
+
+/// How many arithmetic steps an index expression may nest: with constants of
+/// at most [`MAX_OPERAND`] its numeric values stay far inside 38 digits.
+const MAX_ARITH_DEPTH: usize = 3;
+const MAX_OPERAND: i128 = 1_000_000;
+
+fn arith_depth(e: &Expr) -> usize {
+    match e {
+        Expr::Arith { left, right, .. } => 1 + arith_depth(left).max(arith_depth(right)),
+        Expr::Floor(a) | Expr::Cast { arg: a, .. } | Expr::Coalesce { arg: a, .. } => {
+            arith_depth(a)
+        }
+        Expr::DateTrunc { arg, .. } | Expr::Extract { arg, .. } => arith_depth(arg),
+        Expr::Column(_) | Expr::Literal(_) => 0,
+    }
+}
+
+/// A numeric constant operand for index arithmetic: small, of scale <= 6.
+fn small_numeric(e: &SqlExpr, params: &mut Params) -> SqlResult<Option<isotherm_indexer::Numeric>> {
+    if matches!(e, SqlExpr::Value(v) if matches!(v.value, SqlValue::Placeholder(_))) {
+        return Ok(None);
+    }
+    let n = match constant(e, params, None)? {
+        Some(Lit::Typed(Value::Int64(i), PgType::Int4 | PgType::Int8)) => {
+            isotherm_indexer::Numeric::from_i64(i)
+        }
+        Some(Lit::Typed(Value::Numeric(n), PgType::Numeric)) => n,
+        _ => return Ok(None),
+    };
+    let bound = 10i128.pow(u32::from(n.scale.min(6))) * MAX_OPERAND;
+    Ok((n.scale <= 6 && n.unscaled.abs() <= bound).then_some(n))
+}
+
+/// `numeric_expr op constant` (or `constant + / * numeric_expr`), e.g.
+/// Grafana's `extract(epoch from t) / 3600`.
+fn arith_expr(
+    left: &SqlExpr,
+    op: &BinaryOperator,
+    right: &SqlExpr,
+    scope: &TableScope,
+    params: &mut Params,
+) -> SqlResult<Option<RowExpr>> {
+    let nop = match op {
+        BinaryOperator::Plus => NumOp::Add,
+        BinaryOperator::Minus => NumOp::Sub,
+        BinaryOperator::Multiply => NumOp::Mul,
+        BinaryOperator::Divide => NumOp::Div,
+        _ => return Ok(None),
+    };
+    let numeric = |r: Option<RowExpr>| {
+        r.filter(|r| {
+            r.ty == PgType::Numeric && !r.float_part && arith_depth(&r.expr) < MAX_ARITH_DEPTH
+        })
+    };
+    let (expr, k, expr_left) = if let Some(l) = numeric(row_expr(left, scope, params)?) {
+        let Some(k) = small_numeric(right, params)? else {
+            return Ok(None);
+        };
+        (l, k, true)
+    } else if matches!(nop, NumOp::Add | NumOp::Mul)
+        && let Some(r) = numeric(row_expr(right, scope, params)?)
+    {
+        let Some(k) = small_numeric(left, params)? else {
+            return Ok(None);
+        };
+        (r, k, false)
+    } else {
+        return Ok(None);
+    };
+    if nop == NumOp::Div && k.unscaled == 0 {
+        // PostgreSQL raises division_by_zero on the first row: not ours to decide.
+        return Ok(None);
+    }
+    let lit = Box::new(Expr::Literal(Value::Numeric(k)));
+    let e = Box::new(expr.expr);
+    let (left, right) = if expr_left { (e, lit) } else { (lit, e) };
+    Ok(Some(RowExpr {
+        expr: Expr::Arith {
+            op: nop,
+            left,
+            right,
+        },
+        ty: PgType::Numeric,
+        float_part: false,
+    }))
+}
+
+fn floor_expr(x: &SqlExpr, scope: &TableScope, params: &mut Params) -> SqlResult<Option<RowExpr>> {
+    Ok(row_expr(x, scope, params)?
+        .filter(|r| !r.float_part && matches!(r.ty, PgType::Numeric | PgType::Float8))
+        .map(|r| RowExpr {
+            ty: r.ty,
+            expr: Expr::Floor(Box::new(r.expr)),
+            float_part: false,
+        }))
+}
+
+/// `coalesce(x, constant)` where the constant is read as `x`'s type.
+fn coalesce_expr(
+    x: &SqlExpr,
+    fallback: &SqlExpr,
+    scope: &TableScope,
+    params: &mut Params,
+) -> SqlResult<Option<RowExpr>> {
+    let Some(r) = row_expr(x, scope, params)? else {
+        return Ok(None);
+    };
+    if r.float_part {
+        return Ok(None);
+    }
+    let value = match constant(fallback, params, Some(r.ty))? {
+        Some(Lit::Unknown(s)) => coerce(Lit::Unknown(s), r.ty, "=")?,
+        Some(Lit::Typed(v, t)) if t == r.ty => v,
+        Some(Lit::Typed(v, t)) if r.ty == PgType::Float8 && t.is_numeric() => {
+            crate::types::cast_value(v, PgType::Float8)?
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(RowExpr {
+        ty: r.ty,
+        expr: Expr::Coalesce {
+            arg: Box::new(r.expr),
+            value,
+        },
+        float_part: false,
+    }))
 }
 
 pub fn cmp_op(op: &BinaryOperator) -> Option<CmpOp> {

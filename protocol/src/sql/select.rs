@@ -88,6 +88,9 @@ fn check_query_shape(q: &Query) -> SqlResult<()> {
 impl Planner<'_> {
     pub fn plan_query(&mut self, q: &Query) -> SqlResult<SelectPlan> {
         check_query_shape(q)?;
+        if let Some(flat) = flatten::flatten(q, self.backend, self.session.database())? {
+            return self.plan_query(&flat);
+        }
         let s = match q.body.as_ref() {
             SetExpr::Select(s) => s,
             SetExpr::SetOperation { op, .. } => {
@@ -511,5 +514,10 @@ pub fn plan_filter(plan: &SelectPlan) -> Option<&Predicate> {
     }
 }
 
+mod branches;
+mod flatten;
+
+#[cfg(test)]
+mod bi_tests;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -22,6 +22,7 @@ use crate::sql::Params;
 use crate::sql::literal::{Lit, coerce, constant, data_type, numeric_scale};
 use crate::sql::names::{TableScope, ident};
 use crate::sql::out::{ArithOp, Out, OutExpr, OutPred, arith_type};
+use crate::sql::row::WhereBuilder;
 use crate::sql::row::{
     RowExpr, check_extract_on, cmp_op, construct_name, contains_aggregate, extract_field,
     extract_field_name, function_args, function_name, is_aggregate_call, op_symbol, row_expr,
@@ -203,6 +204,18 @@ impl OutBuilder<'_, '_> {
                 ))
             }
             SqlExpr::Function(f) => self.function(e, f),
+            SqlExpr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let arms: Vec<(SqlExpr, SqlExpr)> = conditions
+                    .iter()
+                    .map(|w| (w.condition.clone(), w.result.clone()))
+                    .collect();
+                self.case_out(operand.as_deref(), &arms, else_result.as_deref())
+            }
             SqlExpr::Identifier(_) | SqlExpr::CompoundIdentifier(_) => {
                 // Reached only for special names (current_user) or without FROM.
                 if let Some(v) = special_value(e, self.planner.session) {
@@ -315,6 +328,9 @@ impl OutBuilder<'_, '_> {
                     .ok_or(SqlError::UnknownSetting(setting))?;
                 Ok(Out::constant(Value::Text(v), PgType::Text))
             }
+            ("coalesce" | "greatest" | "least", _) => self
+                .variadic_out(&name, &args)?
+                .ok_or_else(|| SqlError::unsupported(format!("function {name}()"))),
             _ if POSTGRES_FUNCTIONS.contains(&name.as_str()) => {
                 Err(SqlError::unsupported(format!("function {name}()")))
             }
@@ -333,22 +349,17 @@ impl OutBuilder<'_, '_> {
             return Err(SqlError::Internal("aggregate expected".into()));
         };
         let name = function_name(f);
-        let Mode::Agg {
-            groups,
-            aggs,
-            agg_types,
-        } = &mut self.mode
-        else {
+        if !matches!(self.mode, Mode::Agg { .. }) {
             return Err(SqlError::unsupported("aggregate functions without FROM"));
-        };
+        }
         let scope = self
             .scope
             .ok_or_else(|| SqlError::unsupported("aggregate functions without FROM"))?;
         if f.over.is_some() {
             return Err(SqlError::unsupported("window functions"));
         }
-        if f.filter.is_some() || !f.within_group.is_empty() {
-            return Err(SqlError::unsupported("FILTER / WITHIN GROUP"));
+        if !f.within_group.is_empty() {
+            return Err(SqlError::unsupported("WITHIN GROUP"));
         }
         let (list_args, distinct) = match &f.args {
             FunctionArguments::List(l) => {
@@ -372,90 +383,89 @@ impl OutBuilder<'_, '_> {
                 )));
             }
         };
-        let (func, arg) = match arg_expr {
-            None => {
-                if distinct {
-                    return Err(SqlError::Syntax("syntax error at or near \"*\"".into()));
-                }
-                (AggFunc::CountStar, None)
-            }
-            Some(a) => {
-                if contains_aggregate(a) {
+        if let Some(a) = arg_expr
+            && contains_aggregate(a)
+        {
+            return Err(SqlError::Grouping(
+                "aggregate function calls cannot be nested".into(),
+            ));
+        }
+        // FILTER (WHERE ...): only rows where it is true are aggregated.
+        let filter = match &f.filter {
+            Some(w) => {
+                if contains_aggregate(w) {
                     return Err(SqlError::Grouping(
-                        "aggregate function calls cannot be nested".into(),
+                        "aggregate functions are not allowed in FILTER".into(),
                     ));
                 }
-                let params = &mut self.planner.params;
-                match row_expr(a, scope, params)? {
-                    Some(r) => {
-                        let func = match (name.as_str(), distinct) {
-                            ("count", false) => AggFunc::Count,
-                            ("count", true) => AggFunc::CountDistinct,
-                            ("sum", false) => AggFunc::Sum,
-                            ("avg", false) => AggFunc::Avg,
-                            ("min", _) => AggFunc::Min,
-                            ("max", _) => AggFunc::Max,
-                            _ => {
-                                return Err(SqlError::unsupported(format!("{name}(DISTINCT ...)")));
-                            }
-                        };
-                        (func, Some(r))
+                Some(
+                    WhereBuilder {
+                        scope,
+                        params: &mut self.planner.params,
                     }
-                    None => match constant(a, params, Some(PgType::Int4))? {
-                        Some(l)
-                            if name == "count"
-                                && !distinct
-                                && !l.clone().into_typed().0.is_null() =>
-                        {
-                            (AggFunc::CountStar, None)
-                        }
-                        _ => {
-                            return Err(SqlError::unsupported(format!(
-                                "{name} over {} (only columns, date_trunc and extract are)",
-                                construct_name(a)
-                            )));
-                        }
-                    },
-                }
+                    .predicate(w)?,
+                )
+            }
+            None => None,
+        };
+        let Some(a) = arg_expr else {
+            if distinct {
+                return Err(SqlError::Syntax("syntax error at or near \"*\"".into()));
+            }
+            return self.push_aggregate(
+                Aggregate::filtered(AggFunc::CountStar, None, filter),
+                PgType::Int8,
+            );
+        };
+        let Some(r) = row_expr(a, scope, &mut self.planner.params)? else {
+            // CASE, coalesce or a constant: branches of plain aggregates.
+            return self.branch_aggregate(&name, distinct, a, filter);
+        };
+        let func = match (name.as_str(), distinct) {
+            ("count", false) => AggFunc::Count,
+            ("count", true) => AggFunc::CountDistinct,
+            ("sum", false) => AggFunc::Sum,
+            ("avg", false) => AggFunc::Avg,
+            ("min", _) => AggFunc::Min,
+            ("max", _) => AggFunc::Max,
+            _ => {
+                return Err(SqlError::unsupported(format!("{name}(DISTINCT ...)")));
             }
         };
-        let (input_ty, out_ty) = match &arg {
-            None => (PgType::Int8, PgType::Int8),
-            Some(r) => {
-                let types = |t: PgType| -> SqlResult<PgType> {
-                    Ok(match func {
-                        AggFunc::CountStar | AggFunc::Count | AggFunc::CountDistinct => {
-                            PgType::Int8
-                        }
-                        AggFunc::Sum | AggFunc::Avg => match t {
-                            PgType::Float8 => PgType::Float8,
-                            PgType::Int4 | PgType::Int8 | PgType::Numeric => PgType::Numeric,
-                            _ => return Err(undefined_function(&name, &[t.name()])),
-                        },
-                        AggFunc::Min | AggFunc::Max => {
-                            if t == PgType::Bool {
-                                return Err(undefined_function(&name, &[t.name()]));
-                            }
-                            t
-                        }
-                    })
-                };
-                (types(r.ty)?, types(r.sql_type())?)
-            }
-        };
-        let agg = Aggregate {
-            func,
-            arg: arg.map(|r| r.expr),
+        let (input_ty, out_ty) = (
+            agg_result_type(func, &name, r.ty)?,
+            agg_result_type(func, &name, r.sql_type())?,
+        );
+        if matches!(func, AggFunc::Sum | AggFunc::Avg) && r.ty != PgType::Float8 {
+            // The index sums floats only.
+            return Err(SqlError::unsupported(format!(
+                "{name}({}) from the index",
+                r.sql_type().name()
+            )));
+        }
+        let out = self.push_aggregate(Aggregate::filtered(func, Some(r.expr), filter), input_ty)?;
+        Ok(out.cast(out_ty))
+    }
+
+    /// Adds `agg` to the request (once) and returns the column reading it.
+    pub(crate) fn push_aggregate(&mut self, agg: Aggregate, ty: PgType) -> SqlResult<Out> {
+        let Mode::Agg {
+            groups,
+            aggs,
+            agg_types,
+        } = &mut self.mode
+        else {
+            return Err(SqlError::unsupported("aggregate functions without FROM"));
         };
         let j = match aggs.iter().position(|a| *a == agg) {
             Some(j) => j,
             None => {
                 aggs.push(agg);
-                agg_types.push(input_ty);
+                agg_types.push(ty);
                 aggs.len() - 1
             }
         };
-        Ok(Out::new(OutExpr::Input(groups.len() + j), input_ty).cast(out_ty))
+        Ok(Out::new(OutExpr::Input(groups.len() + j), ty))
     }
 
     /// A boolean condition over result rows (HAVING, or a select-list predicate).
@@ -549,6 +559,30 @@ impl OutBuilder<'_, '_> {
             }
         }
     }
+}
+
+/// PostgreSQL's result type of `func` over an argument of type `t`.
+pub(crate) fn agg_result_type(func: AggFunc, name: &str, t: PgType) -> SqlResult<PgType> {
+    Ok(match func {
+        AggFunc::CountStar | AggFunc::Count | AggFunc::CountDistinct => PgType::Int8,
+        AggFunc::Sum => match t {
+            PgType::Float8 => PgType::Float8,
+            PgType::Int4 => PgType::Int8,
+            PgType::Int8 | PgType::Numeric => PgType::Numeric,
+            _ => return Err(undefined_function(name, &[t.name()])),
+        },
+        AggFunc::Avg => match t {
+            PgType::Float8 => PgType::Float8,
+            PgType::Int4 | PgType::Int8 | PgType::Numeric => PgType::Numeric,
+            _ => return Err(undefined_function(name, &[t.name()])),
+        },
+        AggFunc::Min | AggFunc::Max => {
+            if t == PgType::Bool {
+                return Err(undefined_function(name, &[t.name()]));
+            }
+            t
+        }
+    })
 }
 
 /// Functions PostgreSQL has and Isotherm does not (yet): 0A000, not 42883.
@@ -679,9 +713,8 @@ fn special_value(e: &SqlExpr, session: &Session) -> Option<Out> {
             .unwrap_or(0)
     };
     match name.as_str() {
-        "current_user" | "session_user" | "user" | "current_role" => text(session.user()),
-        "current_catalog" | "current_database" => text(session.database()),
-        "current_schema" => text("public"),
+        // `current_user`, `current_database()`, `current_schema` are of type
+        // `name`, which the index path does not type: the engine answers them.
         "version" => text(&session.version()),
         "now"
         | "current_timestamp"

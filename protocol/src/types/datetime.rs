@@ -178,6 +178,10 @@ fn parse_time_and_zone(s: &str) -> Result<(i64, Option<i64>), Fail> {
     } else {
         (s, None)
     };
+    if time.is_empty() && zone.is_some() {
+        // `2024-01-01 +00`: a date with a zone (pgjdbc's `setDate`).
+        return Ok((0, zone));
+    }
     let parts: Vec<&str> = time.split(':').collect();
     let (h, mi, sec) = match parts.as_slice() {
         [h, m] => (num(h)?, num(m)?, "0"),
@@ -262,6 +266,12 @@ mod tests {
         assert_eq!(parse_date("2024-06-01").unwrap(), 19_875);
         assert_eq!(parse_date(" 20240601 ").unwrap(), 19_875);
         assert_eq!(parse_date("2024-06-01 13:00:00").unwrap(), 19_875);
+        // pgjdbc's setDate: a date with a zone, which date ignores.
+        assert_eq!(parse_date("2024-06-01 +00").unwrap(), 19_875);
+        assert_eq!(
+            parse_timestamptz("2024-06-01 +02").unwrap(),
+            parse_timestamptz("2024-05-31 22:00:00+00").unwrap()
+        );
         let base = 19_875 * MICROS_PER_DAY;
         assert_eq!(
             parse_timestamp("2024-06-01 12:00:00").unwrap(),

@@ -77,6 +77,33 @@ pub fn float8_out(v: f64, extra_float_digits: i32) -> String {
     }
 }
 
+/// PostgreSQL's text output of a `real` (`float4out`): the shortest decimal
+/// that round-trips as an f32, fixed notation for exponents in `[-4, 6)`;
+/// with `extra_float_digits <= 0`, `%.{6+efd}g`.
+pub fn float4_out(v: f32, extra_float_digits: i32) -> String {
+    if v.is_nan() {
+        return "NaN".to_owned();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let neg = v.is_sign_negative();
+    let a = v.abs();
+    if a == 0.0 {
+        return if neg { "-0" } else { "0" }.to_owned();
+    }
+    if extra_float_digits > 0 {
+        let (digits, exp) = split_exp(&format!("{a:e}"));
+        layout(neg, &digits, exp, (-4..6).contains(&exp))
+    } else {
+        let p = (6 + extra_float_digits).max(1);
+        let (digits, exp) = split_exp(&format!("{a:.*e}", (p - 1) as usize));
+        let digits = digits.trim_end_matches('0');
+        let digits = if digits.is_empty() { "0" } else { digits };
+        layout(neg, digits, exp, exp >= -4 && exp < p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +136,27 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(float8_out(*v, 1), *want, "{v:e}");
         }
+    }
+
+    #[test]
+    fn float4_like_postgres() {
+        let cases: &[(f32, &str)] = &[
+            (100_000.0, "100000"),
+            (1e6, "1e+06"),
+            (1_234_567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.1, "1.1"),
+            (1.5e-5, "1.5e-05"),
+            (123_456.7, "123456.7"),
+            (-2.5, "-2.5"),
+            (f32::NAN, "NaN"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(float4_out(*v, 1), *want, "{v:e}");
+        }
+        assert_eq!(float4_out(1.1, 0), "1.1");
+        assert_eq!(float4_out(1.0 / 3.0, 0), "0.333333");
     }
 
     #[test]

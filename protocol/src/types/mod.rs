@@ -16,6 +16,7 @@
 //! `int4` has no [`ScalarType`]: it is what PostgreSQL gives integer
 //! constants (`SELECT 1`), carried as `Value::Int64` and typed here.
 
+pub mod arrow;
 pub mod datetime;
 pub mod float;
 pub mod numeric;

@@ -1,0 +1,163 @@
+//! The emulated PostgreSQL catalog: `pg_catalog` and `information_schema`
+//! as joinable DataFusion tables.
+//!
+//! ```text
+//! mod.rs                 install(): datafusion-pg-catalog, then our overrides
+//! state.rs               CatalogState: the relations listed (Isotherm's + system)
+//! oid.rs                 stable OIDs (PostgreSQL's for system objects, hashes for tables)
+//! types.rs               PgType: builtin type OIDs and facts per column type
+//! table.rs               Generated: a table built from rows at execution
+//! pg_relations.rs        pg_namespace, pg_class, pg_attribute, pg_database, pg_tables, ...
+//! information_schema.rs  information_schema views with PostgreSQL's types
+//! rewrite.rs             client SQL rewrites around datafusion-pg-catalog's parser
+//! ```
+//!
+//! datafusion-pg-catalog provides most of `pg_catalog` (static rows exported
+//! from a real PostgreSQL: `pg_type`, `pg_proc`, `pg_am`, ...; empty typed
+//! tables for the long tail) and many functions. Its tables describing user
+//! objects assign OIDs from a counter in visiting order, so they change
+//! across restarts; [`PgCatalog`] replaces those with [`pg_relations`].
+
+pub mod information_schema;
+pub mod oid;
+pub mod pg_relations;
+pub mod rewrite;
+pub mod state;
+pub mod table;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::SessionContext;
+use datafusion_pg_catalog::pg_catalog::PG_CATALOG_TABLES;
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+
+use crate::backend::Backend;
+use crate::provider::PublicSchema;
+
+pub use state::{CatalogState, Column, Relation};
+pub use table::PG_TYPE_KEY;
+use table::{Generated, schema_of};
+use types::PgType;
+
+/// Installs `pg_catalog`, `information_schema` and `public` into `ctx`'s
+/// catalog `database` (which must exist) and the catalog functions of
+/// datafusion-pg-catalog. Returns the state the catalog tables read.
+pub fn install(
+    ctx: &SessionContext,
+    backend: Arc<dyn Backend>,
+    database: &str,
+    owner: &str,
+) -> Result<Arc<CatalogState>> {
+    datafusion_pg_catalog::setup_pg_catalog(ctx, database, EmptyContextProvider).map_err(|e| *e)?;
+    let catalog = ctx
+        .catalog(database)
+        .ok_or_else(|| DataFusionError::Configuration(format!("catalog {database} is missing")))?;
+    let upstream = catalog.schema("pg_catalog").ok_or_else(|| {
+        DataFusionError::Configuration("datafusion-pg-catalog registered no pg_catalog".into())
+    })?;
+
+    let system = system_relations(upstream.as_ref())?;
+    let state = Arc::new(CatalogState::new(
+        backend.clone(),
+        database.to_owned(),
+        owner.to_owned(),
+        system,
+    ));
+    catalog.register_schema(
+        "pg_catalog",
+        Arc::new(PgCatalog {
+            upstream,
+            state: state.clone(),
+        }),
+    )?;
+    catalog.register_schema(
+        "information_schema",
+        Arc::new(information_schema::InformationSchema::new(state.clone())),
+    )?;
+    catalog.register_schema("public", Arc::new(PublicSchema::new(backend)))?;
+    Ok(state)
+}
+
+/// The relations of `pg_catalog` and `information_schema`, with their columns.
+fn system_relations(upstream: &dyn SchemaProvider) -> Result<Vec<Relation>> {
+    let mut out = Vec::new();
+    for name in PG_CATALOG_TABLES {
+        let schema = match pg_relations::TABLES.iter().find(|(n, _, _)| n == name) {
+            Some((_, spec, _)) => schema_of(spec),
+            // datafusion-pg-catalog builds its tables synchronously inside
+            // `async fn table`; nothing here waits on I/O.
+            None => match futures::executor::block_on(upstream.table(name))? {
+                Some(t) => t.schema(),
+                None => continue,
+            },
+        };
+        out.push(Relation {
+            oid: oid::relation_oid("pg_catalog", name),
+            namespace: oid::PG_CATALOG_NAMESPACE,
+            schema: "pg_catalog".to_owned(),
+            name: (*name).to_owned(),
+            kind: if pg_relations::SYSTEM_VIEWS.contains(name) {
+                "v"
+            } else {
+                "r"
+            },
+            columns: columns_of(&schema),
+        });
+    }
+    for (name, spec, _) in information_schema::VIEWS {
+        out.push(Relation {
+            oid: oid::relation_oid("information_schema", name),
+            namespace: oid::INFORMATION_SCHEMA_NAMESPACE,
+            schema: "information_schema".to_owned(),
+            name: (*name).to_owned(),
+            kind: "v",
+            columns: columns_of(&schema_of(spec)),
+        });
+    }
+    Ok(out)
+}
+
+fn columns_of(schema: &datafusion::arrow::datatypes::Schema) -> Vec<Column> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| Column {
+            name: f.name().clone(),
+            ty: PgType::of_field(f),
+            not_null: false,
+        })
+        .collect()
+}
+
+/// `pg_catalog`: datafusion-pg-catalog's tables, with the ones describing
+/// Isotherm's objects replaced by [`pg_relations`].
+#[derive(Debug)]
+pub struct PgCatalog {
+    upstream: Arc<dyn SchemaProvider>,
+    state: Arc<CatalogState>,
+}
+
+#[async_trait]
+impl SchemaProvider for PgCatalog {
+    fn table_names(&self) -> Vec<String> {
+        self.upstream.table_names()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let lower = name.to_ascii_lowercase();
+        match pg_relations::TABLES.iter().find(|(n, _, _)| *n == lower) {
+            Some((_, spec, rows)) => Ok(Some(
+                Generated::new(spec, self.state.clone(), *rows).into_provider()?,
+            )),
+            None => self.upstream.table(name).await,
+        }
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.upstream.table_exist(name)
+    }
+}

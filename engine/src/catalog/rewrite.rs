@@ -1,0 +1,705 @@
+//! Our rewrites of client SQL, around datafusion-pg-catalog's
+//! `PostgresCompatibilityParser`:
+//!
+//! - before it (text, token level): Grafana's search-path membership
+//!   subquery, which the parser would blank out (its blacklist predates
+//!   `current_setting`), becomes `SELECT unnest(current_schemas(false))`,
+//!   which is what it computes; a literal `'name'::regclass` (or
+//!   `CAST('name' AS regclass)`) becomes the relation's OID, resolved along
+//!   the search path with `pg_catalog` implicit as PostgreSQL does (the
+//!   parser's own rewrite looks in the current schema only), and an unknown
+//!   name fails with 42P01 as in PostgreSQL;
+//! - after it (AST): `x::regclass::text` and `x::regtype::text` (an OID shown
+//!   as a name), and a select item `x::regclass`, become `regclass_name(x)` /
+//!   `regtype_name(x)` (DataFusion plans reg* types as plain integers);
+//!   duplicate unnamed select items (`NULL, NULL`) get distinct aliases;
+//!   `LIKE ... ESCAPE '/'` uses the backslash DataFusion accepts; a scalar
+//!   subquery of one non-aggregated column is aggregated with `max` so
+//!   DataFusion can decorrelate it.
+
+use std::borrow::Cow;
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    AccessExpr, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem,
+    SetExpr, Statement, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::error::{EngineError, EngineResult};
+
+use super::pg_relations::EMPTY_TABLES;
+use super::state::CatalogState;
+
+const GRAFANA_SEARCH_PATH: &str = r#"SELECT
+        CASE WHEN trim(s[i]) = '"$user"' THEN user ELSE trim(s[i]) END
+    FROM
+        generate_series(
+            array_lower(string_to_array(current_setting('search_path'),','),1),
+            array_upper(string_to_array(current_setting('search_path'),','),1)
+        ) as i,
+        string_to_array(current_setting('search_path'),',') s"#;
+
+const SEARCH_PATH_SCHEMAS: &str = "SELECT unnest(current_schemas(false))";
+
+/// Text-level rewrites, before parsing.
+///
+/// `search_path` is the session's `current_schemas(false)`: Grafana's
+/// membership subquery in `x IN (<subquery>)` becomes that list of
+/// literals (DataFusion cannot plan an `IN (subquery)` inside `ORDER BY`).
+pub fn before_parse<'a>(
+    sql: &'a str,
+    catalog: &CatalogState,
+    search_path: &[String],
+) -> EngineResult<Cow<'a, str>> {
+    let lower = sql.to_ascii_lowercase();
+    let grafana = lower.contains("current_setting('search_path')");
+    if !grafana && !lower.contains("regclass") && !lower.contains("regproc") {
+        return Ok(Cow::Borrowed(sql));
+    }
+    let dialect = PostgreSqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        // The parser reports the syntax error.
+        return Ok(Cow::Borrowed(sql));
+    };
+    let pattern: Vec<Token> = Tokenizer::new(&dialect, GRAFANA_SEARCH_PATH)
+        .tokenize()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut replaced = false;
+    while i < tokens.len() {
+        if grafana && let Some(end) = match_at(&tokens, i, &pattern) {
+            let in_list = tokens[..i]
+                .iter()
+                .rev()
+                .filter(|t| !matches!(t, Token::Whitespace(_)))
+                .take(2)
+                .collect::<Vec<_>>();
+            let is_in = matches!(in_list.as_slice(), [Token::LParen, Token::Word(w)] if w.value.eq_ignore_ascii_case("in"));
+            if is_in && !search_path.is_empty() {
+                let literals: Vec<String> = search_path
+                    .iter()
+                    .map(|s| Token::SingleQuotedString(s.clone()).to_string())
+                    .collect();
+                out.push_str(&literals.join(", "));
+            } else {
+                out.push_str(SEARCH_PATH_SCHEMAS);
+            }
+            i = end;
+            replaced = true;
+        } else if let Some((name, end)) = reg_literal(&tokens, i, "regproc") {
+            // `pg_type.typinput` and friends hold function names, so a
+            // `'pg_catalog.array_in'::regproc` compares as the bare name.
+            let bare = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+            out.push_str(&Token::SingleQuotedString(bare.to_owned()).to_string());
+            i = end;
+            replaced = true;
+        } else if let Some((name, end)) = reg_literal(&tokens, i, "regclass") {
+            let oid = match name.parse::<i64>() {
+                Ok(oid) => oid,
+                Err(_) => catalog
+                    .resolve(&name)
+                    .map(|r| i64::from(r.oid))
+                    .ok_or_else(|| {
+                        EngineError::new("42P01", format!("relation \"{name}\" does not exist"))
+                    })?,
+            };
+            out.push_str(&oid.to_string());
+            i = end;
+            replaced = true;
+        } else {
+            out.push_str(&tokens[i].to_string());
+            i += 1;
+        }
+    }
+    Ok(if replaced {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(sql)
+    })
+}
+
+/// `'name'::[pg_catalog.]<ty>` or `CAST('name' AS [pg_catalog.]<ty>)` at `i`:
+/// the name and the index after.
+fn reg_literal(tokens: &[Token], i: usize, ty: &str) -> Option<(String, usize)> {
+    let next = |mut j: usize| {
+        while matches!(tokens.get(j), Some(Token::Whitespace(_))) {
+            j += 1;
+        }
+        (tokens.get(j), j + 1)
+    };
+    let word = |t: Option<&Token>, w: &str| matches!(t, Some(Token::Word(x)) if x.value.eq_ignore_ascii_case(w));
+    // After `pg_catalog.` or not, `regclass`; returns the index after it.
+    let regclass = |j: usize| {
+        let (t, j) = next(j);
+        if word(t, ty) {
+            return Some(j);
+        }
+        if word(t, "pg_catalog") {
+            let (dot, j) = next(j);
+            let (t, j) = next(j);
+            if matches!(dot, Some(Token::Period)) && word(t, ty) {
+                return Some(j);
+            }
+        }
+        None
+    };
+    match tokens.get(i)? {
+        Token::SingleQuotedString(name) => {
+            let (t, j) = next(i + 1);
+            if !matches!(t, Some(Token::DoubleColon)) {
+                return None;
+            }
+            Some((name.clone(), regclass(j)?))
+        }
+        Token::Word(w) if w.value.eq_ignore_ascii_case("cast") => {
+            let (open, j) = next(i + 1);
+            let (lit, j) = next(j);
+            let (as_kw, j) = next(j);
+            let (Some(Token::LParen), Some(Token::SingleQuotedString(name))) = (open, lit) else {
+                return None;
+            };
+            if !word(as_kw, "as") {
+                return None;
+            }
+            let j = regclass(j)?;
+            let (close, j) = next(j);
+            matches!(close, Some(Token::RParen)).then(|| (name.clone(), j))
+        }
+        _ => None,
+    }
+}
+
+/// The index after `pattern` if it matches (whitespace ignored) at `start`.
+fn match_at(tokens: &[Token], start: usize, pattern: &[Token]) -> Option<usize> {
+    if matches!(tokens.get(start), Some(Token::Whitespace(_))) {
+        return None;
+    }
+    let mut i = start;
+    for p in pattern {
+        while matches!(tokens.get(i), Some(Token::Whitespace(_))) {
+            i += 1;
+        }
+        if tokens.get(i)? != p {
+            return None;
+        }
+        i += 1;
+    }
+    Some(i)
+}
+
+/// AST rewrites, after the compatibility parser.
+pub fn after_parse(statement: &mut Statement) {
+    let _ = statement.visit(&mut AfterParse);
+}
+
+struct AfterParse;
+
+impl VisitorMut for AfterParse {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        fix_projections(&mut query.body);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // `(f(x)).n` -> `get_field(f(x), 'n')`: DataFusion takes dot access
+        // on column references only.
+        if let Expr::CompoundFieldAccess { root, access_chain } = expr
+            && matches!(root.as_ref(), Expr::Nested(_) | Expr::Function(_))
+            && access_chain
+                .iter()
+                .all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+        {
+            let mut out = (**root).clone();
+            for a in access_chain.iter() {
+                if let AccessExpr::Dot(Expr::Identifier(field)) = a {
+                    out = call(
+                        "get_field",
+                        vec![out, string(&field.value.to_ascii_lowercase())],
+                    );
+                }
+            }
+            *expr = out;
+        }
+        // `generate_subscripts(a, 1)` -> `unnest(generate_series(1, cardinality(a)))`.
+        if let Expr::Function(f) = expr
+            && f.name
+                .to_string()
+                .eq_ignore_ascii_case("generate_subscripts")
+            && let FunctionArguments::List(list) = &f.args
+            && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(array))) = list.args.first()
+        {
+            let count = Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(call("cardinality", vec![array.clone()])),
+                data_type: DataType::BigInt(None),
+                array: false,
+                format: None,
+            };
+            let one = Expr::Value(Value::Number("1".to_owned(), false).with_empty_span());
+            *expr = call("unnest", vec![call("generate_series", vec![one, count])]);
+        }
+        // `x::regclass::text` -> `regclass_name(x)`.
+        if let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = expr
+            && is_text(data_type)
+            && let Expr::Cast {
+                expr: operand,
+                data_type: reg,
+                ..
+            } = inner.as_ref()
+            && let Some(func) = reg_name_function(reg)
+        {
+            *expr = call(func, vec![(**operand).clone()]);
+        }
+        // `LIKE p ESCAPE '/'` -> `LIKE replace(p, '/', '\\')`: DataFusion only
+        // takes the backslash as escape character.
+        if let Expr::Like {
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            pattern,
+            escape_char,
+            ..
+        } = expr
+            && let Some(ValueWithSpan {
+                value: Value::SingleQuotedString(esc),
+                ..
+            }) = escape_char.as_ref()
+            && esc != "\\"
+            && esc.chars().count() == 1
+        {
+            let esc = esc.clone();
+            **pattern = call(
+                "replace",
+                vec![(**pattern).clone(), string(&esc), string("\\")],
+            );
+            *escape_char = None;
+        }
+        // A scalar subquery reading only always-empty catalog tables is NULL
+        // (DataFusion cannot decorrelate some of these, e.g. SQLAlchemy's
+        // identity lookup in pg_sequence inside a CASE).
+        if let Expr::Subquery(query) = expr
+            && reads_only_empty_tables(query)
+        {
+            *expr = Expr::Value(Value::Null.with_empty_span());
+            return ControlFlow::Continue(());
+        }
+        // A scalar subquery returning one non-aggregated column: DataFusion
+        // plans a correlated one only if it is aggregated. `max(x)` is `x`
+        // when the subquery has at most one row (more is an error in
+        // PostgreSQL); an ordered subquery keeps its meaning only as is.
+        if let Expr::Subquery(query) = expr
+            && query.order_by.is_none()
+            && let SetExpr::Select(select) = query.body.as_mut()
+            && select.projection.len() == 1
+            && matches!(&select.group_by, GroupByExpr::Expressions(g, _) if g.is_empty())
+            && select.having.is_none()
+            && select.distinct.is_none()
+        {
+            let item = &mut select.projection[0];
+            let inner = match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                _ => None,
+            };
+            if let Some(e) = inner
+                && !has_aggregate(e)
+            {
+                *e = call("max", vec![e.clone()]);
+                query.limit_clause = None;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// A non-aggregating SELECT over tables of [`EMPTY_TABLES`] only.
+fn reads_only_empty_tables(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    if select.from.is_empty()
+        || select.projection.iter().any(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                has_aggregate(e)
+            }
+            _ => false,
+        })
+    {
+        return false;
+    }
+    let empty = |f: &TableFactor| match f {
+        TableFactor::Table {
+            name, args: None, ..
+        } => {
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase()))
+                .collect();
+            match parts.as_slice() {
+                [t] | [_, t] if parts.len() == 1 || parts[0] == "pg_catalog" => {
+                    EMPTY_TABLES.contains(&t.as_str())
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    select
+        .from
+        .iter()
+        .all(|t| empty(&t.relation) && t.joins.iter().all(|j| empty(&j.relation)))
+}
+
+/// In each SELECT list: `x::regclass` / `x::regtype` of a column becomes
+/// the name PostgreSQL prints; unnamed items whose names collide (`NULL,
+/// NULL`) get distinct aliases, which DataFusion requires.
+fn fix_projections(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            let mut seen: Vec<String> = Vec::new();
+            for item in &mut select.projection {
+                if let SelectItem::UnnamedExpr(e) = item
+                    && let Expr::Cast {
+                        expr: operand,
+                        data_type,
+                        ..
+                    } = e
+                    && !matches!(operand.as_ref(), Expr::Value(_))
+                    && let Some(func) = reg_name_function(data_type)
+                {
+                    let alias = output_name(operand);
+                    *item = SelectItem::ExprWithAlias {
+                        expr: call(func, vec![(**operand).clone()]),
+                        alias: Ident::new(alias),
+                    };
+                }
+                let name = match item {
+                    SelectItem::UnnamedExpr(e) => e.to_string(),
+                    SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+                    _ => continue,
+                };
+                if seen.contains(&name)
+                    && let SelectItem::UnnamedExpr(e) = item
+                    && !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                {
+                    let mut n = 2;
+                    let alias = loop {
+                        let candidate = format!("?column?_{n}");
+                        if !seen.contains(&candidate) {
+                            break candidate;
+                        }
+                        n += 1;
+                    };
+                    *item = SelectItem::ExprWithAlias {
+                        expr: e.clone(),
+                        alias: Ident::with_quote('"', alias.clone()),
+                    };
+                    seen.push(alias);
+                } else {
+                    seen.push(name);
+                }
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            fix_projections(left);
+            fix_projections(right);
+        }
+        _ => {}
+    }
+}
+
+/// The column name PostgreSQL gives an expression (a column's own name).
+fn output_name(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => i.value.clone(),
+        Expr::CompoundIdentifier(parts) => {
+            parts.last().map_or_else(String::new, |i| i.value.clone())
+        }
+        Expr::Nested(inner) => output_name(inner),
+        _ => "?column?".to_owned(),
+    }
+}
+
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "json_object_agg",
+    "stddev",
+    "variance",
+];
+
+fn has_aggregate(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl datafusion::sql::sqlparser::ast::Visitor for Finder {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e {
+                let name = f.name.to_string().to_ascii_lowercase();
+                let bare = name.rsplit('.').next().unwrap_or(&name);
+                if f.over.is_some() || AGGREGATES.contains(&bare) {
+                    self.0 = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            if matches!(e, Expr::Subquery(_)) {
+                // An inner subquery's aggregates are its own.
+                return ControlFlow::Continue(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut f = Finder(false);
+    let _ = datafusion::sql::sqlparser::ast::Visit::visit(e, &mut f);
+    f.0
+}
+
+fn string(s: &str) -> Expr {
+    Expr::Value(Value::SingleQuotedString(s.to_owned()).with_empty_span())
+}
+
+fn type_name(dt: &DataType) -> String {
+    let lower = dt.to_string().to_ascii_lowercase();
+    lower
+        .strip_prefix("pg_catalog.")
+        .unwrap_or(&lower)
+        .to_owned()
+}
+
+fn is_text(dt: &DataType) -> bool {
+    matches!(type_name(dt).as_str(), "text" | "varchar" | "name")
+}
+
+fn reg_name_function(dt: &DataType) -> Option<&'static str> {
+    match type_name(dt).as_str() {
+        "regclass" => Some("regclass_name"),
+        "regtype" => Some("regtype_name"),
+        _ => None,
+    }
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn catalog() -> CatalogState {
+        struct NoTables;
+        impl crate::backend::Backend for NoTables {
+            fn schema(
+                &self,
+                table: &str,
+            ) -> Result<std::sync::Arc<isotherm_indexer::TableSchema>, isotherm_indexer::IndexError>
+            {
+                Err(isotherm_indexer::IndexError::UnknownTable(table.to_owned()))
+            }
+            fn table_names(&self) -> Vec<String> {
+                Vec::new()
+            }
+            fn aggregate(
+                &self,
+                _: &isotherm_indexer::AggregateRequest,
+            ) -> Result<isotherm_indexer::ResultSet, isotherm_indexer::IndexError> {
+                Err(isotherm_indexer::IndexError::Internal("none".into()))
+            }
+            fn scan(
+                &self,
+                _: &isotherm_indexer::ScanRequest,
+            ) -> Result<isotherm_indexer::ResultSet, isotherm_indexer::IndexError> {
+                Err(isotherm_indexer::IndexError::Internal("none".into()))
+            }
+            fn explain_aggregate(
+                &self,
+                _: &isotherm_indexer::AggregateRequest,
+            ) -> Result<isotherm_indexer::Explain, isotherm_indexer::IndexError> {
+                Err(isotherm_indexer::IndexError::Internal("none".into()))
+            }
+            fn explain_scan(
+                &self,
+                _: &isotherm_indexer::ScanRequest,
+            ) -> Result<isotherm_indexer::Explain, isotherm_indexer::IndexError> {
+                Err(isotherm_indexer::IndexError::Internal("none".into()))
+            }
+        }
+        let pg_class = super::super::state::Relation {
+            oid: 1259,
+            namespace: 11,
+            schema: "pg_catalog".into(),
+            name: "pg_class".into(),
+            kind: "r",
+            columns: vec![],
+        };
+        CatalogState::new(
+            std::sync::Arc::new(NoTables),
+            "db".into(),
+            "u".into(),
+            vec![pg_class],
+        )
+    }
+
+    #[test]
+    fn grafana_search_path_subquery_becomes_current_schemas() {
+        let c = catalog();
+        let sql = format!("SELECT 1 WHERE 'public' IN ({GRAFANA_SEARCH_PATH})");
+        let out = before_parse(&sql, &c, &[]).ok();
+        assert_eq!(
+            out.as_deref(),
+            Some("SELECT 1 WHERE 'public' IN (SELECT unnest(current_schemas(false)))")
+        );
+        // With the session's schemas known: a list DataFusion plans anywhere.
+        let path = ["public".to_owned()];
+        let sql = format!("SELECT 1 ORDER BY CASE WHEN 'x' IN ({GRAFANA_SEARCH_PATH}) THEN 0 END");
+        let out = before_parse(&sql, &c, &path).ok();
+        assert_eq!(
+            out.as_deref(),
+            Some("SELECT 1 ORDER BY CASE WHEN 'x' IN ('public') THEN 0 END")
+        );
+        assert_eq!(
+            before_parse("SELECT 1", &c, &path).ok().as_deref(),
+            Some("SELECT 1")
+        );
+    }
+
+    #[test]
+    fn regclass_literals_resolve_along_the_search_path() {
+        let c = catalog();
+        let out = before_parse(
+            "SELECT 'pg_class'::regclass, 'pg_catalog.pg_class' :: pg_catalog.regclass, \
+             CAST('pg_class' AS REGCLASS), '42'::regclass, c.oid::regclass FROM c",
+            &c,
+            &[],
+        )
+        .ok();
+        assert_eq!(
+            out.as_deref(),
+            Some("SELECT 1259, 1259, 1259, 42, c.oid::regclass FROM c")
+        );
+        let out = before_parse("SELECT typinput='pg_catalog.array_in'::regproc", &c, &[]).ok();
+        assert_eq!(out.as_deref(), Some("SELECT typinput='array_in'"));
+        let err = before_parse("SELECT 'nope'::regclass", &c, &[]).err();
+        assert_eq!(
+            err.map(|e| (e.sqlstate, e.message)),
+            Some(("42P01", "relation \"nope\" does not exist".to_owned()))
+        );
+    }
+
+    #[test]
+    fn reg_casts_to_text_become_name_functions() {
+        let mut stmts = Parser::parse_sql(
+            &PostgreSqlDialect {},
+            "SELECT c.oid::pg_catalog.regclass::pg_catalog.text, t::regtype::text, x::regclass FROM c",
+        )
+        .unwrap_or_default();
+        assert_eq!(stmts.len(), 1);
+        after_parse(&mut stmts[0]);
+        assert_eq!(
+            stmts[0].to_string(),
+            "SELECT regclass_name(c.oid), regtype_name(t), regclass_name(x) AS x FROM c"
+        );
+    }
+
+    fn rewritten(sql: &str) -> String {
+        let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap_or_default();
+        assert_eq!(stmts.len(), 1, "{sql}");
+        after_parse(&mut stmts[0]);
+        stmts[0].to_string()
+    }
+
+    #[test]
+    fn duplicate_unnamed_items_get_aliases() {
+        assert_eq!(
+            rewritten("SELECT a, NULL, NULL, NULL FROM t"),
+            "SELECT a, NULL, NULL AS \"?column?_2\", NULL AS \"?column?_3\" FROM t"
+        );
+    }
+
+    #[test]
+    fn field_access_on_expressions_uses_get_field() {
+        assert_eq!(
+            rewritten("SELECT (f(i.indkey)).n, (result.KEYS).x FROM t"),
+            "SELECT get_field((f(i.indkey)), 'n'), get_field((result.KEYS), 'x') FROM t"
+        );
+        assert_eq!(
+            rewritten("SELECT generate_subscripts(i.indkey, 1) FROM t"),
+            "SELECT unnest(generate_series(1, CAST(cardinality(i.indkey) AS BIGINT))) FROM t"
+        );
+    }
+
+    #[test]
+    fn subqueries_over_empty_catalog_tables_are_null() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT s.seqstart FROM pg_catalog.pg_sequence s WHERE s.seqrelid = a.x) FROM a"
+            ),
+            "SELECT NULL FROM a"
+        );
+        let counted = "SELECT (SELECT count(*) FROM pg_sequence) FROM a";
+        assert_eq!(rewritten(counted), counted);
+    }
+
+    #[test]
+    fn like_escape_becomes_backslash() {
+        assert_eq!(
+            rewritten("SELECT 1 WHERE n NOT LIKE 'pg/_' || '%' ESCAPE '/'"),
+            "SELECT 1 WHERE n NOT LIKE replace('pg/_' || '%', '/', '\\')"
+        );
+    }
+
+    #[test]
+    fn scalar_subqueries_are_aggregated() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT c.relkind = 'c' FROM c WHERE c.oid = t.typrelid LIMIT 1) FROM t"
+            ),
+            "SELECT (SELECT max(c.relkind = 'c') FROM c WHERE c.oid = t.typrelid) FROM t"
+        );
+        let kept = "SELECT (SELECT count(*) FROM c WHERE c.oid = t.x) FROM t";
+        assert_eq!(rewritten(kept), kept);
+        let ordered = "SELECT (SELECT c.a FROM c ORDER BY c.b LIMIT 1) FROM t";
+        assert_eq!(rewritten(ordered), ordered);
+    }
+}

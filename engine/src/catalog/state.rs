@@ -1,0 +1,204 @@
+//! [`CatalogState`]: what the emulated catalog lists — Isotherm's tables (read
+//! from the [`Backend`] at each query) and the catalog's own relations (fixed
+//! at start-up).
+
+use std::sync::Arc;
+
+use crate::backend::Backend;
+
+use super::oid;
+use super::types::PgType;
+
+/// One column of a relation, as `pg_attribute` / `information_schema.columns` list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: PgType,
+    pub not_null: bool,
+}
+
+/// One relation, as `pg_class` / `information_schema.tables` list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    pub oid: i32,
+    pub namespace: i32,
+    pub schema: String,
+    pub name: String,
+    /// `relkind`: `r` (table) or `v` (view).
+    pub kind: &'static str,
+    pub columns: Vec<Column>,
+}
+
+/// The catalog's view of the server, shared by every catalog table.
+pub struct CatalogState {
+    backend: Arc<dyn Backend>,
+    /// `current_database()`, `pg_database`.
+    pub database: String,
+    /// The owner of everything (`pg_roles`, `pg_get_userbyid(10)`).
+    pub owner: String,
+    /// Relations of `pg_catalog` and `information_schema`.
+    system: Vec<Arc<Relation>>,
+    /// Server start, microseconds since the Unix epoch (`pg_postmaster_start_time()`).
+    pub started_micros: i64,
+}
+
+impl std::fmt::Debug for CatalogState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogState")
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CatalogState {
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        database: String,
+        owner: String,
+        system: Vec<Relation>,
+    ) -> CatalogState {
+        let started_micros = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        CatalogState {
+            backend,
+            database,
+            owner,
+            system: system.into_iter().map(Arc::new).collect(),
+            started_micros,
+        }
+    }
+
+    /// Isotherm's tables (schema `public`), sorted by name.
+    pub fn user_relations(&self) -> Vec<Arc<Relation>> {
+        let mut names = self.backend.table_names();
+        names.sort();
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let schema = self.backend.schema(&name).ok()?;
+                Some(Arc::new(Relation {
+                    oid: oid::relation_oid("public", &name),
+                    namespace: oid::PUBLIC_NAMESPACE,
+                    schema: "public".to_owned(),
+                    kind: "r",
+                    columns: schema
+                        .columns
+                        .iter()
+                        .map(|c| Column {
+                            name: c.name.clone(),
+                            ty: PgType::of_scalar(c.ty),
+                            not_null: !c.nullable,
+                        })
+                        .collect(),
+                    name,
+                }))
+            })
+            .collect()
+    }
+
+    /// Rows of a user table, as ANALYZE would have counted them.
+    pub fn row_count(&self, r: &Relation) -> Option<u64> {
+        if r.namespace == oid::PUBLIC_NAMESPACE {
+            self.backend.row_count(&r.name)
+        } else {
+            None
+        }
+    }
+
+    /// Every relation: Isotherm's tables, then the catalog's own.
+    pub fn relations(&self) -> Vec<Arc<Relation>> {
+        let mut all = self.user_relations();
+        all.extend(self.system.iter().cloned());
+        all
+    }
+
+    /// The relation a (possibly schema-qualified, possibly quoted) name
+    /// designates, resolving unqualified names along `public`, `pg_catalog`.
+    pub fn resolve(&self, name: &str) -> Option<Arc<Relation>> {
+        let parts = split_qualified(name)?;
+        let (schema, rel) = match parts.as_slice() {
+            [rel] => (None, rel.as_str()),
+            [schema, rel] => (Some(schema.as_str()), rel.as_str()),
+            [_db, schema, rel] => (Some(schema.as_str()), rel.as_str()),
+            _ => return None,
+        };
+        let all = self.relations();
+        match schema {
+            Some(s) => all.into_iter().find(|r| r.schema == s && r.name == rel),
+            None => ["public", "pg_catalog"]
+                .iter()
+                .find_map(|s| all.iter().find(|r| r.schema == *s && r.name == rel))
+                .cloned(),
+        }
+    }
+
+    pub fn by_oid(&self, oid: i64) -> Option<Arc<Relation>> {
+        self.relations()
+            .into_iter()
+            .find(|r| i64::from(r.oid) == oid)
+    }
+}
+
+/// Splits `a.b` / `"A".b` like PostgreSQL's identifier parsing: unquoted parts
+/// fold to lower case, quoted ones keep case and may hold dots. `None` when
+/// the quoting is malformed.
+pub fn split_qualified(name: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = name.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => return None,
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+            part = part.trim().to_owned();
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            Some('.') => continue,
+            None => return Some(parts),
+            Some(_) => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualified_names_split_like_postgres() {
+        assert_eq!(
+            split_qualified("Temperatures"),
+            Some(vec!["temperatures".into()])
+        );
+        assert_eq!(
+            split_qualified("public.\"My.Table\""),
+            Some(vec!["public".into(), "My.Table".into()])
+        );
+        assert_eq!(split_qualified("\"a\"\"b\""), Some(vec!["a\"b".into()]));
+        assert_eq!(split_qualified("a..b"), None);
+        assert_eq!(split_qualified("\"open"), None);
+    }
+}

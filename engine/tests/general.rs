@@ -1,0 +1,267 @@
+//! General SQL over Isotherm's tables: plan, parameters, execute, explain,
+//! errors with PostgreSQL's SQLSTATEs, and stable catalog OIDs.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Instant;
+
+use common::{fixture, query, rows, vars};
+use isotherm_engine::arrow::datatypes::DataType;
+use isotherm_engine::{EXPLAIN_PATH, Engine, ScalarValue};
+
+#[tokio::test]
+async fn queries_run_over_the_index() {
+    let f = fixture();
+    let e = &f.engine;
+    assert_eq!(
+        query(e, "SELECT count(*) FROM temperatures").await.unwrap(),
+        vec![vec!["7".to_owned()]]
+    );
+    // A join, a CTE, a window and a subquery wrapper.
+    let sql = "WITH r AS (SELECT region, avg(temperature) AS t FROM temperatures GROUP BY region)
+               SELECT t1.region, t1.country, rank() OVER (PARTITION BY t1.region ORDER BY t1.temperature DESC) AS rk
+               FROM temperatures t1 JOIN r ON r.region = t1.region
+               WHERE t1.temperature > r.t ORDER BY 1, 3, 2";
+    let got = query(e, sql).await.unwrap();
+    assert_eq!(
+        got,
+        vec![
+            vec!["asia".to_owned(), "IN".to_owned(), "1".to_owned()],
+            vec!["europe".to_owned(), "FR".to_owned(), "1".to_owned()],
+            vec!["europe".to_owned(), "FR".to_owned(), "2".to_owned()],
+        ]
+    );
+    assert_eq!(
+        query(
+            e,
+            "SELECT count(*) FROM (SELECT DISTINCT country FROM temperatures) AS source"
+        )
+        .await
+        .unwrap(),
+        vec![vec!["4".to_owned()]]
+    );
+    assert_eq!(
+        query(e, "SELECT \"public\".\"temperatures\".\"region\" FROM \"public\".\"temperatures\" WHERE humidity IS NULL ORDER BY 1")
+            .await
+            .unwrap(),
+        vec![vec!["asia".to_owned()], vec!["europe".to_owned()]]
+    );
+}
+
+#[tokio::test]
+async fn parameters_are_inferred_declared_and_bound() {
+    let f = fixture();
+    let e = &f.engine;
+    let sql = "SELECT count(*) AS n FROM temperatures WHERE region = $1 AND temperature > $2";
+    let plan = e.plan(sql, &vars(), &[]).await.unwrap();
+    assert_eq!(
+        plan.param_types,
+        vec![Some(DataType::Utf8), Some(DataType::Float64)]
+    );
+    assert_eq!(plan.schema.field(0).name(), "n");
+    assert_eq!(plan.schema.field(0).data_type(), &DataType::Int64);
+    for (region, min, want) in [
+        ("europe", 18.5, "3"),
+        ("asia", 0.0, "2"),
+        ("nowhere", 0.0, "0"),
+    ] {
+        let got = rows(
+            &plan
+                .execute(vec![ScalarValue::from(region), ScalarValue::from(min)])
+                .await
+                .unwrap(),
+        );
+        assert_eq!(got, vec![vec![want.to_owned()]], "{region} {min}");
+    }
+    // A declared type wins over inference; an undeclared one is still inferred.
+    let plan = e
+        .plan(sql, &vars(), &[None, Some(DataType::Int64)])
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.param_types,
+        vec![Some(DataType::Utf8), Some(DataType::Int64)]
+    );
+    let got = rows(
+        &plan
+            .execute(vec![
+                ScalarValue::from("europe"),
+                ScalarValue::Int64(Some(18)),
+            ])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(got, vec![vec!["3".to_owned()]]);
+    // Dates and timestamps.
+    let plan = e
+        .plan(
+            "SELECT count(*) FROM temperatures WHERE date >= $1 AND measured_at < $2",
+            &vars(),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.param_types[0], Some(DataType::Date32));
+    assert!(
+        matches!(plan.param_types[1], Some(DataType::Timestamp(_, Some(_)))),
+        "{:?}",
+        plan.param_types
+    );
+    // Nothing to infer from: `None`.
+    let plan = e.plan("SELECT $1 IS NULL", &vars(), &[]).await.unwrap();
+    assert_eq!(plan.param_types.len(), 1);
+    // Wrong parameter count is refused with a protocol violation.
+    let err = e
+        .plan(sql, &vars(), &[])
+        .await
+        .unwrap()
+        .execute(vec![])
+        .await
+        .unwrap_err();
+    assert_eq!(err.sqlstate, "08P01");
+}
+
+#[tokio::test]
+async fn explain_names_the_path_and_the_pushed_filter() {
+    let f = fixture();
+    let plan = f
+        .engine
+        .plan(
+            "SELECT country, max(temperature) FROM temperatures WHERE region = 'europe' GROUP BY country",
+            &vars(),
+            &[],
+        )
+        .await
+        .unwrap();
+    let lines = plan.explain();
+    assert_eq!(lines[0], EXPLAIN_PATH);
+    let text = lines.join("\n");
+    assert!(text.contains("TableScan: temperatures"), "{text}");
+    assert!(text.contains("region = Utf8(\"europe\")"), "{text}");
+    let physical = plan.explain_physical(vec![]).await.unwrap().join("\n");
+    assert!(physical.contains("IsothermScanExec"), "{physical}");
+    println!("{physical}");
+}
+
+#[tokio::test]
+async fn errors_carry_postgres_sqlstates() {
+    let f = fixture();
+    let e = &f.engine;
+    for (sql, code, message) in [
+        (
+            "SELECT * FROM nope",
+            "42P01",
+            Some("relation \"nope\" does not exist"),
+        ),
+        (
+            "SELECT nope FROM temperatures",
+            "42703",
+            Some("column \"nope\" does not exist"),
+        ),
+        (
+            "SELECT nope(1)",
+            "42883",
+            Some("function nope does not exist"),
+        ),
+        (
+            "SELECT * FROM",
+            "42601",
+            Some("syntax error at end of input"),
+        ),
+        ("SELEC 1", "42601", None),
+        (
+            "SELECT region FROM temperatures a, temperatures b",
+            "42702",
+            None,
+        ),
+        ("SELECT 1 / 0", "22012", Some("division by zero")),
+        ("SELECT 'abc'::bigint", "22P02", None),
+        ("CREATE TABLE t (a int)", "0A000", None),
+        ("INSERT INTO temperatures VALUES (1)", "0A000", None),
+        ("SELECT 1; SELECT 2", "42601", None),
+    ] {
+        let err = match query(e, sql).await {
+            Ok(rows) => panic!("{sql}: expected {code}, got {rows:?}"),
+            Err(err) => err,
+        };
+        assert_eq!(err.sqlstate, code, "{sql}: {}", err.message);
+        if let Some(m) = message {
+            assert_eq!(err.message, m, "{sql}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn table_oids_are_stable_across_queries_and_restarts() {
+    let f = fixture();
+    let sql = "SELECT c.oid, n.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'temperatures'";
+    let first = query(&f.engine, sql).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0][0], f.engine.table_oid("temperatures").to_string());
+    assert_eq!(first[0][1], "2200");
+    // Other catalog tables in between, then the same answer.
+    query(&f.engine, "SELECT count(*) FROM pg_attribute")
+        .await
+        .unwrap();
+    query(&f.engine, "SELECT count(*) FROM information_schema.columns")
+        .await
+        .unwrap();
+    assert_eq!(query(&f.engine, sql).await.unwrap(), first);
+    // A new engine over the same data directory (a restart) agrees.
+    let reopened = Engine::new(f.db.clone(), common::config()).unwrap();
+    assert_eq!(query(&reopened, sql).await.unwrap(), first);
+    // pg_attribute joins back with builtin type OIDs.
+    let cols = query(
+        &f.engine,
+        "SELECT a.attname, a.atttypid, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+         WHERE a.attrelid = 'temperatures'::regclass ORDER BY a.attnum",
+    )
+    .await
+    .unwrap();
+    let want: Vec<Vec<String>> = [
+        ("date", "1082", "date"),
+        ("region", "25", "text"),
+        ("country", "25", "text"),
+        ("station", "25", "text"),
+        ("measured_at", "1184", "timestamptz"),
+        ("temperature", "701", "float8"),
+        ("humidity", "701", "float8"),
+    ]
+    .iter()
+    .map(|(a, b, c)| vec![(*a).to_owned(), (*b).to_owned(), (*c).to_owned()])
+    .collect();
+    assert_eq!(cols, want);
+}
+
+#[tokio::test]
+async fn catalog_queries_are_fast() {
+    let f = fixture();
+    let sqls = [
+        "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'temperatures'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'temperatures'",
+        "SELECT 1",
+    ];
+    for sql in sqls {
+        query(&f.engine, sql).await.unwrap();
+        let t0 = Instant::now();
+        let n = 20;
+        for _ in 0..n {
+            query(&f.engine, sql).await.unwrap();
+        }
+        let ms = t0.elapsed().as_secs_f64() * 1e3 / f64::from(n);
+        println!("{ms:7.2} ms  {sql}");
+    }
+}
+
+#[tokio::test]
+async fn tables_assumed_empty_are_empty() {
+    let f = fixture();
+    for t in isotherm_engine::catalog::pg_relations::EMPTY_TABLES {
+        let n = query(&f.engine, &format!("SELECT count(*) FROM pg_catalog.{t}"))
+            .await
+            .unwrap();
+        assert_eq!(n, vec![vec!["0".to_owned()]], "{t}");
+    }
+}
