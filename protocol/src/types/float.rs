@@ -51,36 +51,44 @@ fn layout(neg: bool, digits: &str, exp: i32, fixed: bool) -> String {
     out
 }
 
-/// PostgreSQL's text output of a `double precision`.
+/// PostgreSQL's text output of a `double precision` (`float8out`): the
+/// shortest decimal that round-trips, fixed notation for exponents in
+/// `[-4, 15)`; with `extra_float_digits <= 0`, `%.{15+efd}g`.
 pub fn float8_out(v: f64, extra_float_digits: i32) -> String {
-    if v.is_nan() {
-        return "NaN".to_owned();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    let neg = v.is_sign_negative();
     let a = v.abs();
-    if a == 0.0 {
-        return if neg { "-0" } else { "0" }.to_owned();
-    }
-    if extra_float_digits > 0 {
-        let (digits, exp) = split_exp(&format!("{a:e}"));
-        layout(neg, &digits, exp, (-4..15).contains(&exp))
-    } else {
-        // %.{p}g: p significant digits, trailing zeros removed.
-        let p = (15 + extra_float_digits).max(1);
-        let (digits, exp) = split_exp(&format!("{a:.*e}", (p - 1) as usize));
-        let digits = digits.trim_end_matches('0');
-        let digits = if digits.is_empty() { "0" } else { digits };
-        layout(neg, digits, exp, exp >= -4 && exp < p)
-    }
+    float_out(
+        v,
+        15,
+        extra_float_digits,
+        || format!("{a:e}"),
+        |p| format!("{a:.p$e}"),
+    )
 }
 
-/// PostgreSQL's text output of a `real` (`float4out`): the shortest decimal
-/// that round-trips as an f32, fixed notation for exponents in `[-4, 6)`;
-/// with `extra_float_digits <= 0`, `%.{6+efd}g`.
+/// PostgreSQL's text output of a `real` (`float4out`): as `float8_out`
+/// with the shortest decimal that round-trips as an f32, fixed notation for
+/// exponents in `[-4, 6)`; with `extra_float_digits <= 0`, `%.{6+efd}g`.
 pub fn float4_out(v: f32, extra_float_digits: i32) -> String {
+    let a = v.abs();
+    float_out(
+        f64::from(v),
+        6,
+        extra_float_digits,
+        || format!("{a:e}"),
+        |p| format!("{a:.p$e}"),
+    )
+}
+
+/// Both outputs: `digits` is the type's precision (15 or 6); `shortest`
+/// and `rounded(p)` give |v| in `e` notation, shortest round trip or with
+/// `p` digits after the point (in the value's own width).
+fn float_out(
+    v: f64,
+    digits: i32,
+    extra_float_digits: i32,
+    shortest: impl FnOnce() -> String,
+    rounded: impl FnOnce(usize) -> String,
+) -> String {
     if v.is_nan() {
         return "NaN".to_owned();
     }
@@ -88,19 +96,19 @@ pub fn float4_out(v: f32, extra_float_digits: i32) -> String {
         return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
     let neg = v.is_sign_negative();
-    let a = v.abs();
-    if a == 0.0 {
+    if v == 0.0 {
         return if neg { "-0" } else { "0" }.to_owned();
     }
     if extra_float_digits > 0 {
-        let (digits, exp) = split_exp(&format!("{a:e}"));
-        layout(neg, &digits, exp, (-4..6).contains(&exp))
+        let (mantissa, exp) = split_exp(&shortest());
+        layout(neg, &mantissa, exp, (-4..digits).contains(&exp))
     } else {
-        let p = (6 + extra_float_digits).max(1);
-        let (digits, exp) = split_exp(&format!("{a:.*e}", (p - 1) as usize));
-        let digits = digits.trim_end_matches('0');
-        let digits = if digits.is_empty() { "0" } else { digits };
-        layout(neg, digits, exp, exp >= -4 && exp < p)
+        // %.{p}g: p significant digits, trailing zeros removed.
+        let p = (digits + extra_float_digits).max(1);
+        let (mantissa, exp) = split_exp(&rounded(usize::try_from(p - 1).unwrap_or(0)));
+        let mantissa = mantissa.trim_end_matches('0');
+        let mantissa = if mantissa.is_empty() { "0" } else { mantissa };
+        layout(neg, mantissa, exp, exp >= -4 && exp < p)
     }
 }
 

@@ -25,6 +25,7 @@ use crate::general::{Fallback, explain_lines, fallback, names_catalog, pick_erro
 use crate::rows::{Column, Rows};
 use crate::session::SessionCommand;
 use crate::sql::exec::{explain_select, run_select};
+use crate::sql::names::ident;
 use crate::sql::plan::{Plan, explain_lines as index_explain_lines, plan_statement};
 use crate::sql::select::Planner;
 use crate::sql::{Field, Params};
@@ -133,13 +134,13 @@ pub fn is_control(stmt: &Statement) -> bool {
     )
 }
 
-/// An identifier as PostgreSQL folds it.
-fn folded(i: &Ident) -> String {
-    if i.quote_style.is_some() {
-        i.value.clone()
-    } else {
-        i.value.to_lowercase()
-    }
+/// Where the innermost savepoint `name` stands (3B001 if none).
+fn savepoint_at(savepoints: &[String], name: &Ident) -> SqlResult<usize> {
+    let name = ident(name);
+    savepoints
+        .iter()
+        .rposition(|s| *s == name)
+        .ok_or(SqlError::UndefinedSavepoint(name))
 }
 
 async fn blocking<T: Send + 'static>(
@@ -426,13 +427,8 @@ impl Core {
                 if !explicit {
                     return Err(SqlError::NoActiveTransaction("ROLLBACK TO SAVEPOINT"));
                 }
-                let name = folded(name);
                 let mut st = conn.state.lock();
-                let at = st
-                    .savepoints
-                    .iter()
-                    .rposition(|s| *s == name)
-                    .ok_or(SqlError::UndefinedSavepoint(name))?;
+                let at = savepoint_at(&st.savepoints, name)?;
                 st.savepoints.truncate(at + 1);
                 tx.status = TransactionStatus::Transaction;
                 Reply::command("ROLLBACK")
@@ -441,20 +437,15 @@ impl Core {
                 if !explicit {
                     return Err(SqlError::NoActiveTransaction("SAVEPOINT"));
                 }
-                conn.state.lock().savepoints.push(folded(name));
+                conn.state.lock().savepoints.push(ident(name));
                 Reply::command("SAVEPOINT")
             }
             Statement::ReleaseSavepoint { name } => {
                 if !explicit {
                     return Err(SqlError::NoActiveTransaction("RELEASE SAVEPOINT"));
                 }
-                let name = folded(name);
                 let mut st = conn.state.lock();
-                let at = st
-                    .savepoints
-                    .iter()
-                    .rposition(|s| *s == name)
-                    .ok_or(SqlError::UndefinedSavepoint(name))?;
+                let at = savepoint_at(&st.savepoints, name)?;
                 st.savepoints.truncate(at);
                 Reply::command("RELEASE")
             }
@@ -481,7 +472,7 @@ impl Core {
                     reply.dealloc = Some(Dealloc::All);
                     reply
                 } else {
-                    let name = folded(name);
+                    let name = ident(name);
                     if !conn.state.lock().statements.remove(&name) {
                         return Err(SqlError::UndefinedStatement(name));
                     }
