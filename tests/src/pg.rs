@@ -262,8 +262,8 @@ impl PgDb {
     }
 }
 
-/// A shell that waits for EOF on stdin (this process's exit), then stops the
-/// cluster and removes its directory.
+/// A sidecar that stops the cluster and removes its directory when this
+/// process exits.
 fn spawn_sidecar(dir: &Path) -> Result<ChildStdin> {
     let bindir = find_bindir()?;
     let pg_ctl = bindir.join("pg_ctl");
@@ -278,6 +278,13 @@ fn spawn_sidecar(dir: &Path) -> Result<ChildStdin> {
     } else {
         stop
     };
+    cleanup_on_exit(&stop, dir)
+}
+
+/// A shell that waits for EOF on stdin (this process's exit, however it
+/// ends), then runs `stop` and removes `dir`. Keep the returned handle alive
+/// as long as what it cleans up.
+pub fn cleanup_on_exit(stop: &str, dir: &Path) -> Result<ChildStdin> {
     let script = format!(
         "cat >/dev/null; {stop} >/dev/null 2>&1; rm -rf '{}'",
         dir.display()

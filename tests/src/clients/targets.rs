@@ -20,8 +20,7 @@
 //! removes its data directory when this process exits, as `pg.rs` does for the
 //! PostgreSQL cluster.
 
-use std::path::PathBuf;
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::ChildStdin;
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value as Json;
@@ -199,25 +198,10 @@ pub fn create_table_sql(table: &Json) -> Result<String> {
     Ok(format!("CREATE TABLE {TABLE} ({})", defs.join(", ")))
 }
 
-/// A shell that waits for EOF on stdin (this process's exit), then kills the
-/// server and removes its directory.
+/// Kills the server and removes its directory when this process exits.
 fn spawn_reaper(pid: Option<u32>, dir: &std::path::Path) -> Result<ChildStdin> {
     let pid = pid.ok_or_else(|| Error::new("isotherm serve has no pid"))?;
-    let script = format!(
-        "cat >/dev/null; kill -9 {pid} 2>/dev/null; rm -rf '{}'",
-        PathBuf::from(dir).display()
-    );
-    let mut child = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ctx("spawning the server reaper")?;
-    child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::new("reaper has no stdin"))
+    crate::pg::cleanup_on_exit(&format!("kill -9 {pid}"), dir)
 }
 
 #[cfg(test)]
