@@ -194,6 +194,11 @@ impl Engine {
             vars: vars.clone(),
             config: self.config.clone(),
         });
+        // Unqualified names find Isotherm's tables only while `public` is
+        // on the search path (else: 42P01, as in PostgreSQL).
+        if !scope.search_path().iter().any(|s| s == "public") {
+            state.config_mut().options_mut().catalog.default_schema = "pg_catalog".to_owned();
+        }
         for f in functions::session::functions(scope) {
             // Registering replaces a function of the same name; the old one is not needed.
             let _replaced =

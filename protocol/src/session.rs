@@ -360,6 +360,15 @@ impl Session {
     }
 
     /// A setting's current value (`current_setting`, `SHOW`).
+    /// Whether unqualified names find Isotherm's tables (`public` is on the
+    /// search path).
+    pub fn searches_public(&self) -> bool {
+        let path = self.get("search_path").unwrap_or_default();
+        isotherm_engine::functions::session::search_path(&path)
+            .iter()
+            .any(|s| s == "public")
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         self.settings
             .get(&name.to_lowercase())

@@ -46,18 +46,23 @@ impl SessionScope {
     /// The schemas of `search_path` that exist, in order (`$user` has no
     /// schema here). Default `"$user", public`.
     pub fn search_path(&self) -> Vec<String> {
-        let path = self.setting("search_path").unwrap_or("\"$user\", public");
-        path.split(',')
-            .map(|s| {
-                let s = s.trim();
-                match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                    Some(quoted) => quoted.to_owned(),
-                    None => s.to_ascii_lowercase(),
-                }
-            })
-            .filter(|s| EXISTING_SCHEMAS.contains(&s.as_str()))
-            .collect()
+        search_path(self.setting("search_path").unwrap_or("\"$user\", public"))
     }
+}
+
+/// The existing schemas a `search_path` setting names, in order.
+pub fn search_path(setting: &str) -> Vec<String> {
+    setting
+        .split(',')
+        .map(|s| {
+            let s = s.trim();
+            match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                Some(quoted) => quoted.to_owned(),
+                None => s.to_ascii_lowercase(),
+            }
+        })
+        .filter(|s| EXISTING_SCHEMAS.contains(&s.as_str()))
+        .collect()
 }
 
 const EXISTING_SCHEMAS: &[&str] = &["public", "pg_catalog", "information_schema"];

@@ -12,6 +12,7 @@ use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableFactor, TableWithJo
 
 use crate::backend::Backend;
 use crate::error::{SqlError, SqlResult};
+use crate::session::Session;
 
 pub use isotherm_engine::names::ident;
 
@@ -79,8 +80,9 @@ impl TableScope {
 pub fn resolve_from(
     from: &[TableWithJoins],
     backend: &dyn Backend,
-    database: &str,
+    session: &Session,
 ) -> SqlResult<Option<TableScope>> {
+    let database = session.database();
     let first = match from {
         [] => return Ok(None),
         [one] => one,
@@ -105,7 +107,7 @@ pub fn resolve_from(
     }
     let parts = object_name(name)?;
     let table = match parts.as_slice() {
-        [t] => t.clone(),
+        [t] if session.searches_public() => t.clone(),
         [s, t] if s == "public" => t.clone(),
         [d, s, t] if s == "public" => {
             if d != database {

@@ -88,7 +88,7 @@ fn check_query_shape(q: &Query) -> SqlResult<()> {
 impl Planner<'_> {
     pub fn plan_query(&mut self, q: &Query) -> SqlResult<SelectPlan> {
         check_query_shape(q)?;
-        if let Some(flat) = flatten::flatten(q, self.backend, self.session.database())? {
+        if let Some(flat) = flatten::flatten(q, self.backend, self.session)? {
             return self.plan_query(&flat);
         }
         let s = match q.body.as_ref() {
@@ -117,7 +117,7 @@ impl Planner<'_> {
         {
             return Err(SqlError::unsupported("this SELECT clause"));
         }
-        let scope = resolve_from(&s.from, self.backend, self.session.database())?;
+        let scope = resolve_from(&s.from, self.backend, self.session)?;
         let filter = match (&s.selection, &scope) {
             (Some(w), Some(sc)) => Some(
                 WhereBuilder {

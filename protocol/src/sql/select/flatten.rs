@@ -30,6 +30,7 @@ use sqlparser::ast::{
 
 use crate::backend::Backend;
 use crate::error::{SqlError, SqlResult};
+use crate::session::Session;
 use crate::sql::names::{column_name, ident, object_name, resolve_from};
 use crate::sql::row::contains_aggregate;
 
@@ -76,7 +77,7 @@ fn contains_window(e: &SqlExpr) -> bool {
 pub(crate) fn flatten(
     q: &Query,
     backend: &dyn Backend,
-    database: &str,
+    session: &Session,
 ) -> SqlResult<Option<Query>> {
     let SetExpr::Select(outer) = q.body.as_ref() else {
         return Ok(None);
@@ -103,12 +104,12 @@ pub(crate) fn flatten(
         return Err(unsupported("column aliases"));
     }
     // Nested wrappers flatten from the inside out.
-    let inner_q = match flatten(subquery, backend, database)? {
+    let inner_q = match flatten(subquery, backend, session)? {
         Some(flat) => flat,
         None => subquery.as_ref().clone(),
     };
     let inner = plain_inner(&inner_q)?;
-    let columns = inner_columns(inner, backend, database)?;
+    let columns = inner_columns(inner, backend, session)?;
     let alias_name = ident(&alias.name);
 
     // Output names, pinned before the expressions change.
@@ -265,7 +266,11 @@ fn plain_inner(q: &Query) -> SqlResult<&Select> {
     Ok(s)
 }
 
-fn inner_columns(s: &Select, backend: &dyn Backend, database: &str) -> SqlResult<Vec<InnerColumn>> {
+fn inner_columns(
+    s: &Select,
+    backend: &dyn Backend,
+    session: &Session,
+) -> SqlResult<Vec<InnerColumn>> {
     let mut out = Vec::new();
     for item in &s.projection {
         match item {
@@ -284,7 +289,7 @@ fn inner_columns(s: &Select, backend: &dyn Backend, database: &str) -> SqlResult
                     && opts.opt_rename.is_none()
                     && opts.opt_ilike.is_none() =>
             {
-                let scope = resolve_from(&s.from, backend, database)?
+                let scope = resolve_from(&s.from, backend, session)?
                     .ok_or_else(|| unsupported("SELECT * without a table"))?;
                 for c in &scope.schema.columns {
                     out.push(InnerColumn {
