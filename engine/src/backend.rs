@@ -3,7 +3,8 @@
 //! [`Backend`] is implemented by `isotherm_indexer::Database` and by
 //! `isotherm_protocol::MemoryBackend`, a naive in-memory
 //! reference used in tests. Calls are synchronous and may be CPU-heavy: the
-//! handler runs them on tokio's blocking pool.
+//! handler runs them on tokio's blocking pool, except requests that
+//! `aggregate_within` answers within a small budget, which run in place.
 
 use std::sync::Arc;
 
@@ -22,6 +23,16 @@ pub trait Backend: Send + Sync + 'static {
         None
     }
     fn aggregate(&self, req: &AggregateRequest) -> Result<ResultSet, IndexError>;
+    /// `aggregate`, if it reads at most `budget` entries (rollup groups,
+    /// value-index entries or rows); `None`, having run nothing, otherwise
+    /// or where the backend cannot tell.
+    fn aggregate_within(
+        &self,
+        _req: &AggregateRequest,
+        _budget: usize,
+    ) -> Result<Option<ResultSet>, IndexError> {
+        Ok(None)
+    }
     fn scan(&self, req: &ScanRequest) -> Result<ResultSet, IndexError>;
     fn explain_aggregate(&self, req: &AggregateRequest) -> Result<Explain, IndexError>;
     fn explain_scan(&self, req: &ScanRequest) -> Result<Explain, IndexError>;
@@ -45,6 +56,14 @@ impl Backend for isotherm_indexer::Database {
 
     fn aggregate(&self, req: &AggregateRequest) -> Result<ResultSet, IndexError> {
         isotherm_indexer::Database::aggregate(self, req)
+    }
+
+    fn aggregate_within(
+        &self,
+        req: &AggregateRequest,
+        budget: usize,
+    ) -> Result<Option<ResultSet>, IndexError> {
+        isotherm_indexer::Database::aggregate_within(self, req, budget)
     }
 
     fn scan(&self, req: &ScanRequest) -> Result<ResultSet, IndexError> {

@@ -584,6 +584,26 @@ impl Database {
         exec::run_aggregate(&q, &segs, &choice.kind).map_err(|e| self.on_query_error(e))
     }
 
+    /// Answers `req` if its path reads at most `budget` entries (rollup
+    /// groups, value-index entries or rows, see [`plan::work`]); `None`,
+    /// having run nothing, if it would read more. Lets a caller answer cheap
+    /// requests where it stands and send the rest to a pool of threads.
+    pub fn aggregate_within(
+        &self,
+        req: &AggregateRequest,
+        budget: usize,
+    ) -> Result<Option<ResultSet>> {
+        let (q, snap) = self.compile_aggregate(req)?;
+        let choice = pick(plan::aggregate_paths(&q), None)?;
+        let segs = plan::prune(&q, &snap)?;
+        if plan::work(&q, &segs, &choice.kind).map_err(|e| self.on_query_error(e))? > budget {
+            return Ok(None);
+        }
+        exec::run_aggregate(&q, &segs, &choice.kind)
+            .map(Some)
+            .map_err(|e| self.on_query_error(e))
+    }
+
     /// The paths that can answer `req`, best first.
     #[doc(hidden)]
     pub fn aggregate_paths(&self, req: &AggregateRequest) -> Result<Vec<String>> {

@@ -678,6 +678,44 @@ async fn named_statements_survive_transactions() {
     }
 }
 
+/// A prepared statement keeps its plan between executions (Isotherm's plan
+/// cache): its answers still follow the session's settings, as
+/// PostgreSQL's re-planned statements do (a search_path without the table:
+/// 42P01).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_follow_settings() {
+    let f = fixture("wire_prepared_settings").await;
+    let sql = "SELECT date_trunc('day', measured_at) AS day, count(*), min(temperature) \
+               FROM temperatures GROUP BY 1 ORDER BY 1";
+    let (p, i) = prepare_both(&f, sql, &[]).await;
+    let mut answers = Vec::new();
+    for step in [
+        "SELECT 1",
+        "SET search_path = pg_catalog",
+        "BEGIN; SET LOCAL search_path = public",
+        "ROLLBACK",
+        "RESET ALL",
+    ] {
+        f.pg.batch_execute(step).await.expect("pg step");
+        f.iso.batch_execute(step).await.expect("isotherm step");
+        let want = run_prepared(&f.pg, &p).await;
+        assert_eq!(
+            want,
+            run_prepared(&f.iso, &i).await,
+            "the prepared statement after {step}"
+        );
+        answers.push(want);
+    }
+    // The steps changed the answer: no table, the table, none, back.
+    let table = answers[0].clone();
+    assert!(table.as_ref().is_ok_and(|r| !r.is_empty()), "{table:?}");
+    let none = Err("42P01".to_owned());
+    assert_eq!(
+        answers,
+        [table.clone(), none.clone(), table.clone(), none, table]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_stops_a_running_query() {
     let f = fixture("wire_cancel").await;

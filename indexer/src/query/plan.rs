@@ -367,6 +367,28 @@ pub fn filter_paths(q: &Compiled) -> Vec<PathChoice> {
     out
 }
 
+/// An upper bound on the entries `path` reads over `segs`: rollup groups,
+/// value-index entries, else rows. Reads section headers only; callers use it
+/// to tell answers of a few microseconds from scans.
+pub fn work(q: &Compiled, segs: &[Arc<LoadedSegment>], path: &PathKind) -> Result<usize> {
+    let mut total = 0usize;
+    for seg in segs {
+        let n = match path {
+            PathKind::Rollup(name) => match seg.rollup(name)? {
+                Some(r) => r.groups(),
+                None => seg.rows(),
+            },
+            PathKind::ValueStats(d) => match seg.value_index(*d)? {
+                Some(v) if !is_partition(q, *d) => v.entries(),
+                _ => seg.rows(),
+            },
+            PathKind::BitmapScan | PathKind::Scan => seg.rows(),
+        };
+        total = total.saturating_add(n);
+    }
+    Ok(total)
+}
+
 pub fn explain(choice: &PathChoice, total: usize, selected: usize) -> Explain {
     Explain {
         path: choice.kind.name().to_owned(),
@@ -383,6 +405,39 @@ mod tests {
     use crate::query::request::{AggFunc, Aggregate, CmpOp, Predicate};
     use crate::tests::paths::{build_db, col, req, text};
     use crate::value::Value;
+
+    #[test]
+    fn aggregate_within_runs_only_what_fits_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = build_db(dir.path(), true);
+        let count = vec![Aggregate::new(AggFunc::CountStar, None)];
+        // By country: the rollup answers, one group per country per segment.
+        let by_country = req(vec![col("country")], count.clone(), None);
+        let all = db.aggregate(&by_country).unwrap();
+        assert_eq!(
+            db.aggregate_within(&by_country, usize::MAX).unwrap(),
+            Some(all)
+        );
+        assert_eq!(db.aggregate_within(&by_country, 0).unwrap(), None);
+        // A filter on a measure: a scan, bounded by the rows it reads.
+        let humid = Predicate::Compare {
+            expr: col("humidity"),
+            op: CmpOp::Gt,
+            value: Value::Float64(50.0),
+        };
+        let scan = req(
+            vec![],
+            vec![Aggregate::new(AggFunc::CountStar, None)],
+            Some(humid),
+        );
+        assert_eq!(db.explain_aggregate(&scan).unwrap().path, "scan");
+        let rows: usize = db.list_tables().iter().map(|t| t.rows as usize).sum();
+        assert_eq!(db.aggregate_within(&scan, rows - 1).unwrap(), None);
+        assert_eq!(
+            db.aggregate_within(&scan, rows).unwrap(),
+            Some(db.aggregate(&scan).unwrap())
+        );
+    }
 
     #[test]
     fn dictionary_membership_prunes_segments() {

@@ -21,6 +21,24 @@ pub fn run_select(plan: &SelectPlan, backend: &dyn Backend) -> SqlResult<Vec<Vec
     post_process(plan, rows)
 }
 
+/// Runs the plan if it is cheap: no table, or an aggregate reading at most
+/// `budget` entries; `None` (nothing run) otherwise. Blocks only briefly.
+pub fn run_select_within(
+    plan: &SelectPlan,
+    backend: &dyn Backend,
+    budget: usize,
+) -> SqlResult<Option<Vec<Vec<Value>>>> {
+    let rows = match &plan.source {
+        Source::Aggregate(r) => match backend.aggregate_within(r, budget)? {
+            Some(rs) => rs.rows,
+            None => return Ok(None),
+        },
+        Source::Scan(_) => return Ok(None),
+        Source::Single => vec![Vec::new()],
+    };
+    post_process(plan, rows).map(Some)
+}
+
 /// The index's plan for the request, if there is one.
 pub fn explain_select(plan: &SelectPlan, backend: &dyn Backend) -> SqlResult<Option<Explain>> {
     Ok(match &plan.source {

@@ -676,6 +676,36 @@ const SPECIAL_NAMES: [&str; 10] = [
     "now",
 ];
 
+/// Functions whose value changes between executions of one statement.
+const CLOCK_FUNCTIONS: [&str; 5] = [
+    "transaction_timestamp",
+    "statement_timestamp",
+    "clock_timestamp",
+    "timeofday",
+    "random",
+];
+
+/// Whether `stmt` reads the clock or a random number (its plan folds them in,
+/// so a plan of it cannot be reused).
+pub fn reads_clock(stmt: &sqlparser::ast::Statement) -> bool {
+    let hit = sqlparser::ast::visit_expressions(stmt, |e| {
+        let name = match e {
+            SqlExpr::Identifier(i) if i.quote_style.is_none() => Some(ident(i)),
+            SqlExpr::Function(f) => Some(function_name(f)),
+            _ => None,
+        };
+        match name {
+            Some(n)
+                if SPECIAL_NAMES.contains(&n.as_str()) || CLOCK_FUNCTIONS.contains(&n.as_str()) =>
+            {
+                std::ops::ControlFlow::Break(())
+            }
+            _ => std::ops::ControlFlow::Continue(()),
+        }
+    });
+    hit.is_break()
+}
+
 fn special_name(e: &SqlExpr) -> Option<String> {
     match e {
         SqlExpr::Identifier(i) if i.quote_style.is_none() => Some(ident(i)),

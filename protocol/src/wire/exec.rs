@@ -16,6 +16,7 @@ use pgwire::messages::data::DataRow;
 use pgwire::messages::response::TransactionStatus;
 use sqlparser::ast::{CopySource, CopyTarget, DiscardObject, Ident, Statement};
 
+use super::plan_cache::PlanCache;
 use super::{Conn, Core, Tx};
 use crate::command::{Command, Declare, Fetch, Parsed};
 use crate::copy::{CopyOptions, copy_data};
@@ -24,10 +25,10 @@ use crate::error::{SqlError, SqlResult};
 use crate::general::{Fallback, explain_lines, fallback, names_catalog, pick_error};
 use crate::rows::{Column, Rows};
 use crate::session::SessionCommand;
-use crate::sql::exec::{explain_select, run_select};
+use crate::sql::exec::{explain_select, run_select, run_select_within};
 use crate::sql::names::ident;
 use crate::sql::plan::{Plan, explain_lines as index_explain_lines, plan_statement};
-use crate::sql::select::Planner;
+use crate::sql::select::{Planner, SelectPlan};
 use crate::sql::{Field, Params};
 use crate::types::{PgType, TextOptions};
 
@@ -92,8 +93,12 @@ pub fn tag_with_rows(tag: &str, rows: usize) -> String {
 pub enum Bound {
     /// None: plan now (simple protocol, control statements).
     None,
-    /// Index route, bound values to plan with.
-    Index(Params),
+    /// Index route, bound values to plan with, and where the statement
+    /// keeps its plan (if it may).
+    Index {
+        params: Params,
+        cache: Option<Arc<PlanCache>>,
+    },
     /// Engine route, planned at Parse.
     Engine {
         plan: Arc<EnginePlan>,
@@ -106,6 +111,8 @@ pub enum Bound {
 #[derive(Debug)]
 pub enum Routed {
     Index(Box<Plan>),
+    /// A prepared statement's kept plan.
+    Cached(Arc<SelectPlan>),
     Engine(Arc<EnginePlan>),
     EngineExplain(Arc<EnginePlan>),
 }
@@ -142,6 +149,11 @@ fn savepoint_at(savepoints: &[String], name: &Ident) -> SqlResult<usize> {
         .rposition(|s| *s == name)
         .ok_or(SqlError::UndefinedSavepoint(name))
 }
+
+/// Index answers reading at most this many entries (rollup groups, rows)
+/// run on the connection's task: well under a millisecond, and a trip
+/// through the blocking pool would cost more than the answer.
+const INLINE_WORK: usize = 10_000;
 
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> SqlResult<T> + Send + 'static,
@@ -218,13 +230,9 @@ impl Core {
         tx: &mut Tx,
     ) -> SqlResult<Outcome> {
         match routed {
+            Routed::Cached(p) => self.select(p).await,
             Routed::Index(plan) => match *plan {
-                Plan::Select(p) => {
-                    let backend = self.backend.clone();
-                    let fields = p.fields.clone();
-                    let rows = blocking(move || run_select(&p, backend.as_ref())).await?;
-                    Ok(Outcome::Rows(Rows::Values { fields, rows }, "SELECT"))
-                }
+                Plan::Select(p) => self.select(Arc::new(p)).await,
                 Plan::Explain(p) => {
                     let backend = self.backend.clone();
                     let lines = blocking(move || {
@@ -251,6 +259,52 @@ impl Core {
                 "EXPLAIN",
             )),
         }
+    }
+
+    /// Runs an index plan: in place when cheap, else on the blocking pool.
+    async fn select(&self, p: Arc<SelectPlan>) -> SqlResult<Outcome> {
+        let fields = p.fields.clone();
+        let rows = match run_select_within(&p, self.backend.as_ref(), INLINE_WORK)? {
+            Some(rows) => rows,
+            None => {
+                let backend = self.backend.clone();
+                blocking(move || run_select(&p, backend.as_ref())).await?
+            }
+        };
+        Ok(Outcome::Rows(Rows::Values { fields, rows }, "SELECT"))
+    }
+
+    /// Plans a prepared index statement, or takes its kept plan.
+    async fn route_prepared(
+        &self,
+        conn: &Conn,
+        stmt: &Statement,
+        text: &str,
+        params: Params,
+        cache: Option<Arc<PlanCache>>,
+    ) -> SqlResult<Routed> {
+        let Some(cache) = cache else {
+            return Ok(self.route(conn, stmt, text, params, &[]).await?.0);
+        };
+        let generation = conn.session.lock().generation();
+        if let Some(plan) = cache.get(generation, &params, self.backend.as_ref()) {
+            return Ok(Routed::Cached(plan));
+        }
+        let key = Params {
+            types: params.types.clone(),
+            values: params.values.clone(),
+        };
+        Ok(match self.route(conn, stmt, text, params, &[]).await?.0 {
+            Routed::Index(plan) => match *plan {
+                Plan::Select(p) => {
+                    let p = Arc::new(p);
+                    cache.put(generation, &key, self.backend.as_ref(), p.clone());
+                    Routed::Cached(p)
+                }
+                other => Routed::Index(Box::new(other)),
+            },
+            other => other,
+        })
     }
 
     /// Routes and runs a query to rows (cursors, COPY).
@@ -313,8 +367,9 @@ impl Core {
                         },
                         params,
                     ),
-                    Bound::Index(params) => (
-                        self.route(conn, stmt, &p.text, params, &[]).await?.0,
+                    Bound::Index { params, cache } => (
+                        self.route_prepared(conn, stmt, &p.text, params, cache)
+                            .await?,
                         Vec::new(),
                     ),
                     Bound::None => (
@@ -357,7 +412,7 @@ impl Core {
                     return Err(SqlError::Syntax(format!("{tag} does not return rows")));
                 }
             },
-            Bound::Index(params) => {
+            Bound::Index { params, .. } => {
                 let (routed, _) = self
                     .route(conn, &d.query, &d.query_text, params, &[])
                     .await?;

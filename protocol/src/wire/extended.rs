@@ -15,20 +15,22 @@ use futures::sink::{Sink, SinkExt};
 use isotherm_engine::EnginePlan;
 use isotherm_indexer::Value;
 use pgwire::api::portal::{Format, Portal, PortalExecutionState};
-use pgwire::api::query::{ExtendedQueryHandler, send_describe_response};
-use pgwire::api::results::{DescribePortalResponse, FieldInfo, QueryResponse, Response};
+use pgwire::api::query::ExtendedQueryHandler;
+use pgwire::api::results::{DescribeResponse, FieldInfo, QueryResponse, Response};
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState, Type};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::{
-    Describe, Execute, Parse, ParseComplete, PortalSuspended, Sync as PgSync,
-    TARGET_TYPE_BYTE_PORTAL,
+    Bind, BindComplete, Describe, Execute, Parse, ParseComplete, PortalSuspended, Sync as PgSync,
+    TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
 };
 use pgwire::messages::response::{EmptyQueryResponse, ReadyForQuery, TransactionStatus};
 
 use super::exec::{Body, Bound, Routed, is_control, tag_with_rows};
+use super::plan_cache::PlanCache;
 use super::simple::deallocate;
 use super::{Core, Handler, Tx, cancel_signal, conn_of, race, send};
 use crate::command::{Command, Parsed, parse_commands};
@@ -36,6 +38,7 @@ use crate::error::{SqlError, SqlResult};
 use crate::general::{bind_params as bind_engine, declared_types, param_oids};
 use crate::rows::{Column, columns_of_fields, columns_of_schema, field_infos, is_binary};
 use crate::sql::Params;
+use crate::sql::plan::Plan;
 use crate::types::{PgType, decode_param};
 
 /// A statement prepared by Parse.
@@ -50,8 +53,9 @@ pub struct Prepared {
 
 #[derive(Debug, Clone)]
 pub enum PreparedRoute {
-    /// Planned again by the index at Execute.
-    Index,
+    /// Planned again by the index at Execute, unless the plan it keeps
+    /// still holds (see `plan_cache`).
+    Index { cache: Option<Arc<PlanCache>> },
     /// Planned by the engine at Parse.
     Engine {
         plan: Arc<EnginePlan>,
@@ -111,12 +115,35 @@ impl Core {
                 )
                 .await?;
             match routed {
-                Routed::Index(plan) => {
-                    prepared.route = PreparedRoute::Index;
+                Routed::Index(_) | Routed::Cached(_) => {
+                    let cache = PlanCache::for_statement(stmt);
                     prepared.param_oids =
                         params.resolved_types()?.iter().map(|t| t.oid()).collect();
+                    let fields = match routed {
+                        Routed::Index(plan) => match *plan {
+                            // Without parameters, Execute would plan the same
+                            // again: keep this plan for it.
+                            Plan::Select(p) if prepared.param_oids.is_empty() => {
+                                let generation = conn.session.lock().generation();
+                                let fields = p.fields.clone();
+                                if let Some(c) = &cache {
+                                    c.put(
+                                        generation,
+                                        &Params::bound(Vec::new(), Vec::new()),
+                                        self.backend.as_ref(),
+                                        Arc::new(p),
+                                    );
+                                }
+                                fields
+                            }
+                            plan => plan.fields(),
+                        },
+                        Routed::Cached(plan) => plan.fields.clone(),
+                        _ => Vec::new(),
+                    };
+                    prepared.route = PreparedRoute::Index { cache };
                     if returns_rows {
-                        prepared.columns = Arc::new(columns_of_fields(&plan.fields()));
+                        prepared.columns = Arc::new(columns_of_fields(&fields));
                     }
                 }
                 Routed::Engine(plan) => {
@@ -236,7 +263,10 @@ fn bind_index(portal: &Portal<Prepared>) -> SqlResult<Params> {
 fn bound(portal: &Portal<Prepared>) -> SqlResult<Bound> {
     let prepared = &portal.statement.statement;
     Ok(match &prepared.route {
-        PreparedRoute::Index => Bound::Index(bind_index(portal)?),
+        PreparedRoute::Index { cache } => Bound::Index {
+            params: bind_index(portal)?,
+            cache: cache.clone(),
+        },
         PreparedRoute::Engine { plan, explain } => {
             let oids = sent_oids(portal);
             let binary: Vec<bool> = (0..portal.parameters.len())
@@ -293,14 +323,50 @@ impl ExtendedQueryHandler for Handler {
                 .insert(name);
         }
         client
-            .send(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .feed(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
+        Ok(())
+    }
+
+    /// As pgwire's, but the reply waits in the buffer for Sync or Flush (as
+    /// PostgreSQL's does): a prepared statement's Bind, Execute, Sync costs
+    /// one write, not two.
+    async fn on_bind<C>(&self, client: &mut C, message: Bind) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statement = message.statement_name.as_deref().unwrap_or(DEFAULT_NAME);
+        match client.portal_store().get_statement(statement) {
+            Some(Entry::Value(stmt)) => {
+                let portal = Portal::try_new(&message, stmt)?;
+                client.portal_store().put_portal(Arc::new(portal));
+            }
+            Some(Entry::Empty) => {
+                if !message.parameters.is_empty() {
+                    return Err(SqlError::ProtocolViolation(format!(
+                        "bind message supplies {} parameters, but prepared statement \"{statement}\" requires 0",
+                        message.parameters.len()
+                    ))
+                    .into());
+                }
+                let portal = message.portal_name.as_deref().unwrap_or(DEFAULT_NAME);
+                client.portal_store().put_empty_portal(portal);
+            }
+            None => return Err(PgWireError::StatementNotFound(statement.to_owned())),
+        }
+        client
+            .feed(PgWireBackendMessage::BindComplete(BindComplete::new()))
             .await?;
         Ok(())
     }
 
     /// As pgwire's, plus: a portal not in the store may be a `DECLARE`d
     /// cursor (cursors are portals in PostgreSQL; psycopg 3 describes its
-    /// server-side cursors by name before fetching).
+    /// server-side cursors by name before fetching). The reply waits for
+    /// Sync or Flush.
     async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -309,25 +375,54 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
-        if message.target_type == TARGET_TYPE_BYTE_PORTAL
-            && client.portal_store().get_portal(name).is_none()
-        {
-            let conn = conn_of(client, &self.core.config);
-            let fields = conn.state.lock().cursors.get(name).map(|c| {
-                let format = if c.binary {
-                    Format::UnifiedBinary
-                } else {
-                    Format::UnifiedText
-                };
-                field_infos(&c.rows.columns(), Some(&format))
-            });
-            if let Some(fields) = fields {
-                let response = DescribePortalResponse::new(fields);
-                send_describe_response(client, &response).await?;
-                return Ok(());
-            }
+        let (params, fields) = match message.target_type {
+            TARGET_TYPE_BYTE_STATEMENT => match client.portal_store().get_statement(name) {
+                Some(Entry::Value(stmt)) => {
+                    let r = self.do_describe_statement(client, &stmt).await?;
+                    let fields = (!r.is_no_data()).then(|| r.fields().to_vec());
+                    (Some(r.parameters().unwrap_or_default().to_vec()), fields)
+                }
+                Some(Entry::Empty) => (Some(Vec::new()), None),
+                None => return Err(PgWireError::StatementNotFound(name.to_owned())),
+            },
+            TARGET_TYPE_BYTE_PORTAL => match client.portal_store().get_portal(name) {
+                Some(Entry::Value(portal)) => {
+                    let r = self.do_describe_portal(client, &portal).await?;
+                    (None, (!r.is_no_data()).then(|| r.fields().to_vec()))
+                }
+                Some(Entry::Empty) => (None, None),
+                None => {
+                    let conn = conn_of(client, &self.core.config);
+                    let st = conn.state.lock();
+                    let Some(c) = st.cursors.get(name) else {
+                        return Err(PgWireError::PortalNotFound(name.to_owned()));
+                    };
+                    let format = if c.binary {
+                        Format::UnifiedBinary
+                    } else {
+                        Format::UnifiedText
+                    };
+                    (None, Some(field_infos(&c.rows.columns(), Some(&format))))
+                }
+            },
+            other => return Err(PgWireError::InvalidTargetType(other)),
+        };
+        if let Some(types) = params {
+            let oids = types.iter().map(Type::oid).collect();
+            client
+                .feed(PgWireBackendMessage::ParameterDescription(
+                    ParameterDescription::new(oids),
+                ))
+                .await?;
         }
-        self._on_describe(client, message).await
+        let reply = match fields {
+            Some(fields) => PgWireBackendMessage::RowDescription(RowDescription::new(
+                fields.iter().map(Into::into).collect(),
+            )),
+            None => PgWireBackendMessage::NoData(NoData::new()),
+        };
+        client.feed(reply).await?;
+        Ok(())
     }
 
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>

@@ -8,6 +8,7 @@
 //! send.rs      a statement's reply as protocol messages
 //! simple.rs    Query: every statement of the string, implicit transactions
 //! extended.rs  Parse / Bind / Describe / Execute, portals with row limits
+//! plan_cache.rs  a prepared statement's index plan, reused while it holds
 //! ```
 //!
 //! Every statement runs to a materialized result before anything is sent,
@@ -18,6 +19,7 @@
 
 mod exec;
 mod extended;
+mod plan_cache;
 mod send;
 mod simple;
 
