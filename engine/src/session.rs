@@ -194,6 +194,8 @@ impl Engine {
             vars: vars.clone(),
             config: self.config.clone(),
         });
+        // What session-dependent catalog tables (`pg_settings`) read.
+        state.config_mut().set_extension(Arc::new(vars.clone()));
         // Unqualified names find Isotherm's tables only while `public` is
         // on the search path (else: 42P01, as in PostgreSQL).
         if !scope.search_path().iter().any(|s| s == "public") {

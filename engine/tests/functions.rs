@@ -72,6 +72,36 @@ async fn sessions_do_not_share_settings() {
 }
 
 #[tokio::test]
+async fn pg_settings_shows_the_sessions_values() {
+    let f = fixture();
+    let mut german = vars();
+    german.settings = vec![("datestyle".into(), "German, DMY".into())];
+    let sql = "SELECT setting, reset_val, boot_val, vartype, context FROM pg_settings \
+               WHERE name = 'DateStyle'";
+    let plan = f.engine.plan(sql, &german, &[]).await.unwrap();
+    let rows = common::rows(&plan.execute(vec![]).await.unwrap());
+    assert_eq!(
+        rows,
+        vec![vec![
+            "German, DMY",
+            "German, DMY",
+            "ISO, MDY",
+            "string",
+            "user"
+        ]]
+    );
+    // Settings the session does not carry show PostgreSQL's boot value.
+    assert_eq!(
+        value(
+            &f.engine,
+            "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_index_keys'"
+        )
+        .await,
+        "32"
+    );
+}
+
+#[tokio::test]
 async fn catalog_functions_answer_like_postgres() {
     let f = fixture();
     let e = &f.engine;

@@ -22,7 +22,6 @@ SELECT current_database()
 SELECT version()
 
 -- name: connect.probe_pg_enum
--- known: datafusion-pg-catalog's pg_enum types its name / "char" / regproc columns as text
 -- source: PostgreUtils.java getQueryForSystemColumnChecking via PostgreDataSource.initialize (isMetaObjectExists "pg_enum", "*")
 -- compare: exact
 SELECT * FROM pg_catalog.pg_enum WHERE 1<>1 LIMIT 1
@@ -56,7 +55,7 @@ LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 A
  ORDER BY nspname
 
 -- name: navigator.data_types
--- known: datafusion-pg-catalog's pg_type types its name / "char" / regproc columns as text
+-- known: datafusion-pg-catalog's pg_description holds a newer PostgreSQL's type descriptions, its typacl is text, and its regproc columns hold names only (binary results send the name where PostgreSQL sends the OID)
 -- source: model/PostgreDatabase.java (read data types) + model/PostgreDataTypeCache.java getBaseTypeNameClause
 -- compare: shape
 -- keep: bool int4 int8 float8 numeric text varchar date timestamp timestamptz
@@ -78,7 +77,7 @@ left join pg_catalog.pg_shdescription pd on a.oid = pd.objoid
 ORDER BY a.rolname
 
 -- name: navigator.access_methods
--- known: datafusion-pg-catalog's pg_am types its name / "char" / regproc columns as text
+-- known: datafusion-pg-catalog's regproc columns hold names only: binary results send the name where PostgreSQL sends the OID
 -- source: model/PostgreDatabase.java AccessMethodCache.prepareObjectsStatement
 -- compare: exact
 SELECT am.oid,am.* FROM pg_catalog.pg_am am 
@@ -134,7 +133,7 @@ LEFT OUTER JOIN pg_catalog.pg_description dsc ON i.indexrelid=dsc.objoid
 WHERE  i.indrelid=$1 ORDER BY c.relname
 
 -- name: navigator.procedures
--- known: datafusion-pg-catalog's pg_proc types its name / "char" / regproc columns as text (also its oidvector and array columns)
+-- known: datafusion-pg-catalog's pg_proc stores its oidvector and array columns as text
 -- source: model/PostgreSchema.java ProceduresCache.prepareLookupStatement (server >= 8.4)
 -- compare: exact
 -- param: int8 {{oid:public}}
@@ -152,7 +151,6 @@ ORDER BY p.proname
 select pg_catalog.pg_total_relation_size($1) as total_rel_size,pg_catalog.pg_relation_size($2) as rel_size
 
 -- name: navigator.setting
--- known: datafusion-pg-catalog's pg_settings names the boot_val column bool_val and lists fewer settings
 -- source: model/PostgreDataSource.java SettingCache (select * from pg_catalog.pg_settings where name=?)
 -- compare: exact
 -- ignore: source sourcefile sourceline

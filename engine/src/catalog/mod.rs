@@ -9,6 +9,8 @@
 //! table.rs               Generated: a table built from rows at execution
 //! pg_relations.rs        pg_namespace, pg_class, pg_attribute, pg_database, pg_tables, ...
 //! information_schema.rs  information_schema views with PostgreSQL's types
+//! pg_settings.rs         pg_settings: the session's settings, PostgreSQL 15's descriptions
+//! retyped.rs             datafusion-pg-catalog's pg_type, pg_proc, ... with name/"char"/regproc types
 //! rewrite.rs             client SQL rewrites around datafusion-pg-catalog's parser
 //! ```
 //!
@@ -21,19 +23,24 @@
 pub mod information_schema;
 pub mod oid;
 pub mod pg_relations;
+pub mod pg_settings;
+pub mod retyped;
 pub mod rewrite;
 pub mod state;
 pub mod table;
 pub mod types;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::PG_CATALOG_TABLES;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use parking_lot::Mutex;
 
 use crate::backend::Backend;
 use crate::provider::PublicSchema;
@@ -72,6 +79,7 @@ pub fn install(
         Arc::new(PgCatalog {
             upstream,
             state: state.clone(),
+            retyped: Mutex::default(),
         }),
     )?;
     catalog.register_schema(
@@ -88,10 +96,11 @@ fn system_relations(upstream: &dyn SchemaProvider) -> Result<Vec<Relation>> {
     for name in PG_CATALOG_TABLES {
         let schema = match pg_relations::TABLES.iter().find(|(n, _, _)| n == name) {
             Some((_, spec, _)) => schema_of(spec),
+            None if *name == "pg_settings" => schema_of(pg_settings::PG_SETTINGS),
             // datafusion-pg-catalog builds its tables synchronously inside
             // `async fn table`; nothing here waits on I/O.
             None => match futures::executor::block_on(upstream.table(name))? {
-                Some(t) => t.schema(),
+                Some(t) => retyped::schema_for(name, &t.schema()),
                 None => continue,
             },
         };
@@ -139,6 +148,8 @@ fn columns_of(schema: &datafusion::arrow::datatypes::Schema) -> Vec<Column> {
 pub struct PgCatalog {
     upstream: Arc<dyn SchemaProvider>,
     state: Arc<CatalogState>,
+    /// [`retyped`] tables, built on first use.
+    retyped: Mutex<HashMap<String, Arc<MemTable>>>,
 }
 
 #[async_trait]
@@ -153,6 +164,25 @@ impl SchemaProvider for PgCatalog {
             Some((_, spec, rows)) => Ok(Some(
                 Generated::new(spec, self.state.clone(), *rows).into_provider()?,
             )),
+            None if lower == "pg_settings" => Ok(Some(
+                Generated::for_session(
+                    pg_settings::PG_SETTINGS,
+                    self.state.clone(),
+                    pg_settings::rows,
+                )
+                .into_provider()?,
+            )),
+            None if retyped::is_retyped(&lower) => {
+                if let Some(t) = self.retyped.lock().get(&lower) {
+                    return Ok(Some(t.clone()));
+                }
+                let Some(upstream) = self.upstream.table(&lower).await? else {
+                    return Ok(None);
+                };
+                let t = retyped::retype(&lower, upstream).await?;
+                self.retyped.lock().insert(lower, t.clone());
+                Ok(Some(t))
+            }
             None => self.upstream.table(name).await,
         }
     }

@@ -21,6 +21,7 @@ use datafusion::physical_plan::streaming::PartitionStream;
 use datafusion_pg_catalog::pg_catalog::oid_field::OID_ALIAS_KEY;
 
 use super::state::CatalogState;
+use crate::session::SessionVars;
 
 /// Field metadata naming a column's PostgreSQL type where Arrow's does not
 /// (`name`, `char`, `varchar`, `int2vector`, ...); the protocol describes
@@ -283,6 +284,14 @@ fn column<'a>(kind: Kind, vals: impl Iterator<Item = &'a V>) -> ArrayRef {
 
 /// Produces a table's rows from the live catalog state.
 pub type RowsFn = fn(&CatalogState) -> Vec<Vec<V>>;
+/// Rows that depend on the session running the statement (`pg_settings`).
+pub type SessionRowsFn = fn(&SessionVars) -> Vec<Vec<V>>;
+
+#[derive(Clone, Copy)]
+enum Rows {
+    Catalog(RowsFn),
+    Session(SessionRowsFn),
+}
 
 /// A catalog table generated at execution.
 #[derive(Clone)]
@@ -290,7 +299,7 @@ pub struct Generated {
     schema: SchemaRef,
     spec: Spec,
     state: Arc<CatalogState>,
-    rows: RowsFn,
+    rows: Rows,
 }
 
 impl std::fmt::Debug for Generated {
@@ -307,7 +316,18 @@ impl Generated {
             schema: schema_of(spec),
             spec,
             state,
-            rows,
+            rows: Rows::Catalog(rows),
+        }
+    }
+
+    /// A table whose rows come from the session's settings, which the
+    /// engine puts in each statement's configuration.
+    pub fn for_session(spec: Spec, state: Arc<CatalogState>, rows: SessionRowsFn) -> Generated {
+        Generated {
+            schema: schema_of(spec),
+            spec,
+            state,
+            rows: Rows::Session(rows),
         }
     }
 
@@ -317,7 +337,15 @@ impl Generated {
 
     /// The rows now, as one batch.
     pub fn build(&self) -> Result<RecordBatch> {
-        batch(&self.schema, self.spec, &(self.rows)(&self.state))
+        self.build_for(None)
+    }
+
+    fn build_for(&self, vars: Option<&SessionVars>) -> Result<RecordBatch> {
+        let rows = match self.rows {
+            Rows::Catalog(f) => f(&self.state),
+            Rows::Session(f) => f(vars.unwrap_or(&SessionVars::default())),
+        };
+        batch(&self.schema, self.spec, &rows)
     }
 
     pub fn into_provider(self) -> Result<Arc<dyn TableProvider>> {
@@ -334,8 +362,9 @@ impl PartitionStream for Generated {
         &self.schema
     }
 
-    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let batch = self.build();
+    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let vars = ctx.session_config().get_extension::<SessionVars>();
+        let batch = self.build_for(vars.as_deref());
         Box::pin(RecordBatchStreamAdapter::new(
             self.schema.clone(),
             futures::stream::once(async move { batch }),
