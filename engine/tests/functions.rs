@@ -37,6 +37,9 @@ async fn session_functions_read_the_session() {
         ("SELECT current_setting('DateStyle')", "ISO, MDY"),
         ("SELECT current_setting('search_path')", "\"$user\", public"),
         ("SELECT current_setting('nope', true) IS NULL", "true"),
+        // Quoted array elements (pgjdbc's getSQLKeywords sends '{...,"null",...}').
+        ("SELECT 'null' = ANY('{a,\"null\",b}'::text[])", "true"),
+        ("SELECT 'b' <> ALL('{a,\"b\"}'::text[])", "false"),
         (
             "SELECT set_config('search_path', 'public', false)",
             "public",

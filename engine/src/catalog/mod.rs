@@ -9,6 +9,7 @@
 //! table.rs               Generated: a table built from rows at execution
 //! pg_relations.rs        pg_namespace, pg_class, pg_attribute, pg_database, pg_tables, ...
 //! information_schema.rs  information_schema views with PostgreSQL's types
+//! keywords.rs            pg_get_keywords(): PostgreSQL 15's list
 //! pg_settings.rs         pg_settings: the session's settings, PostgreSQL 15's descriptions
 //! retyped.rs             datafusion-pg-catalog's pg_type, pg_proc, ... with name/"char"/regproc types
 //! rewrite.rs             client SQL rewrites around datafusion-pg-catalog's parser
@@ -21,6 +22,7 @@
 //! across restarts; [`PgCatalog`] replaces those with [`pg_relations`].
 
 pub mod information_schema;
+pub mod keywords;
 pub mod oid;
 pub mod pg_relations;
 pub mod pg_settings;
@@ -60,6 +62,7 @@ pub fn install(
     owner: &str,
 ) -> Result<Arc<CatalogState>> {
     datafusion_pg_catalog::setup_pg_catalog(ctx, database, EmptyContextProvider).map_err(|e| *e)?;
+    ctx.register_udtf("pg_get_keywords", Arc::new(keywords::Keywords));
     let catalog = ctx
         .catalog(database)
         .ok_or_else(|| DataFusionError::Configuration(format!("catalog {database} is missing")))?;

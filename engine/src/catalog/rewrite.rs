@@ -195,6 +195,19 @@ fn match_at(tokens: &[Token], start: usize, pattern: &[Token]) -> Option<usize> 
 }
 
 /// AST rewrites, after the compatibility parser.
+/// A quoted array element's text: `\\x` is `x`.
+fn unescape_array_element(quoted: &str) -> String {
+    let mut out = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn after_parse(statement: &mut Statement) {
     let _ = statement.visit(&mut AfterParse);
 }
@@ -228,6 +241,19 @@ impl VisitorMut for AfterParse {
                 }
             }
             *expr = out;
+        }
+        // datafusion-pg-catalog turns `'{a,"null"}'::text[]` into ARRAY[...]
+        // by splitting on commas and keeps a quoted element's quotes: drop
+        // them (`"null"` is the text null; PostgreSQL's array input rules).
+        if let Expr::Array(array) = expr {
+            for e in &mut array.elem {
+                if let Expr::Value(v) = e
+                    && let Value::SingleQuotedString(text) = &mut v.value
+                    && let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+                {
+                    *text = unescape_array_element(inner);
+                }
+            }
         }
         // `generate_subscripts(a, 1)` -> `unnest(generate_series(1, cardinality(a)))`.
         if let Expr::Function(f) = expr
