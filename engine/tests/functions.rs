@@ -40,6 +40,15 @@ async fn session_functions_read_the_session() {
         // Quoted array elements (pgjdbc's getSQLKeywords sends '{...,"null",...}').
         ("SELECT 'null' = ANY('{a,\"null\",b}'::text[])", "true"),
         ("SELECT 'b' <> ALL('{a,\"b\"}'::text[])", "false"),
+        // A CASE of integer literals is int4, as in PostgreSQL.
+        (
+            "SELECT arrow_typeof(CASE WHEN true THEN 1 ELSE CASE WHEN false THEN -2 END END)",
+            "Int32",
+        ),
+        (
+            "SELECT arrow_typeof(CASE WHEN true THEN 1 ELSE 3000000000 END)",
+            "Int64",
+        ),
         (
             "SELECT set_config('search_path', 'public', false)",
             "public",

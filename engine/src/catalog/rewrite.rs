@@ -23,7 +23,7 @@ use std::ops::ControlFlow;
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
     FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem,
-    SetExpr, Statement, TableFactor, Value, ValueWithSpan, VisitMut, VisitorMut,
+    SetExpr, Statement, TableFactor, UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
@@ -195,6 +195,60 @@ fn match_at(tokens: &[Token], start: usize, pattern: &[Token]) -> Option<usize> 
 }
 
 /// AST rewrites, after the compatibility parser.
+/// An integer constant PostgreSQL types int4: a literal in int4's range,
+/// one already cast to INT, or a CASE whose results are such (or NULL).
+fn int4_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<i32>().is_ok(),
+            _ => false,
+        },
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
+            matches!(data_type, DataType::Int(None) | DataType::Integer(None)) && int4_literal(expr)
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => int4_literal(expr),
+        Expr::Nested(inner) => int4_literal(inner),
+        // A CASE of them (nested CASEs are rewritten first).
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => {
+            let results = || {
+                conditions
+                    .iter()
+                    .map(|c| &c.result)
+                    .chain(else_result.as_deref())
+            };
+            results().all(|r| int4_literal(r) || is_null(r)) && results().any(int4_literal)
+        }
+        _ => false,
+    }
+}
+
+fn is_null(e: &Expr) -> bool {
+    matches!(e, Expr::Value(v) if v.value == Value::Null)
+}
+
+/// Casts an int4 literal to INT (once); leaves anything else (CASEs of
+/// them are already rewritten).
+fn as_int4(e: &mut Expr) {
+    if int4_literal(e) && !matches!(e, Expr::Cast { .. } | Expr::Case { .. } | Expr::Nested(_)) {
+        *e = Expr::Cast {
+            kind: CastKind::Cast,
+            expr: Box::new(e.clone()),
+            data_type: DataType::Int(None),
+            array: false,
+            format: None,
+        };
+    }
+}
+
 /// A quoted array element's text: `\\x` is `x`.
 fn unescape_array_element(quoted: &str) -> String {
     let mut out = String::with_capacity(quoted.len());
@@ -253,6 +307,22 @@ impl VisitorMut for AfterParse {
                 {
                     *text = unescape_array_element(inner);
                 }
+            }
+        }
+        // A CASE whose results are integer literals is int4 in PostgreSQL
+        // (pgjdbc's UPDATE_RULE, TYPE, ...); DataFusion would make it int8.
+        if int4_literal(expr)
+            && let Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } = expr
+        {
+            for c in conditions.iter_mut() {
+                as_int4(&mut c.result);
+            }
+            if let Some(e) = else_result.as_deref_mut() {
+                as_int4(e);
             }
         }
         // `generate_subscripts(a, 1)` -> `unnest(generate_series(1, cardinality(a)))`.
