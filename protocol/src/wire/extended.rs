@@ -115,36 +115,32 @@ impl Core {
                 )
                 .await?;
             match routed {
-                Routed::Index(_) | Routed::Cached(_) => {
+                Routed::Index(plan) => {
                     let cache = PlanCache::for_statement(stmt);
                     prepared.param_oids =
                         params.resolved_types()?.iter().map(|t| t.oid()).collect();
-                    let fields = match routed {
-                        Routed::Index(plan) => match *plan {
-                            // Without parameters, Execute would plan the same
-                            // again: keep this plan for it.
-                            Plan::Select(p) if prepared.param_oids.is_empty() => {
+                    let fields = match *plan {
+                        // Without parameters, Execute would plan the same
+                        // again: keep this plan for it.
+                        Plan::Select(p) if prepared.param_oids.is_empty() => {
+                            let fields = p.fields.clone();
+                            if let Some(c) = &cache {
                                 let generation = conn.session.lock().generation();
-                                let fields = p.fields.clone();
-                                if let Some(c) = &cache {
-                                    c.put(
-                                        generation,
-                                        &Params::bound(Vec::new(), Vec::new()),
-                                        self.backend.as_ref(),
-                                        Arc::new(p),
-                                    );
-                                }
-                                fields
+                                let none = Params::bound(Vec::new(), Vec::new());
+                                c.put(generation, &none, self.backend.as_ref(), Arc::new(p));
                             }
-                            plan => plan.fields(),
-                        },
-                        Routed::Cached(plan) => plan.fields.clone(),
-                        _ => Vec::new(),
+                            fields
+                        }
+                        plan => plan.fields(),
                     };
                     prepared.route = PreparedRoute::Index { cache };
                     if returns_rows {
                         prepared.columns = Arc::new(columns_of_fields(&fields));
                     }
+                }
+                // `route` plans afresh; kept plans come from `route_prepared` only.
+                Routed::Cached(_) => {
+                    return Err(SqlError::Internal("a kept plan at Parse".into()));
                 }
                 Routed::Engine(plan) => {
                     prepared.param_oids = param_oids(&plan);
