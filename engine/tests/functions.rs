@@ -40,6 +40,15 @@ async fn session_functions_read_the_session() {
         // Quoted array elements (pgjdbc's getSQLKeywords sends '{...,"null",...}').
         ("SELECT 'null' = ANY('{a,\"null\",b}'::text[])", "true"),
         ("SELECT 'b' <> ALL('{a,\"b\"}'::text[])", "false"),
+        // generate_series over int4 bounds is int4, named as in PostgreSQL.
+        (
+            "SELECT arrow_typeof(n) FROM generate_series(1, 3) AS pos(n) LIMIT 1",
+            "Int32",
+        ),
+        (
+            "SELECT sum(generate_series) FROM pg_catalog.generate_series(1, 3)",
+            "6",
+        ),
         // A CASE of integer literals is int4, as in PostgreSQL.
         (
             "SELECT arrow_typeof(CASE WHEN true THEN 1 ELSE CASE WHEN false THEN -2 END END)",

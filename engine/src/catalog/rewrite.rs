@@ -23,7 +23,8 @@ use std::ops::ControlFlow;
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
     FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem,
-    SetExpr, Statement, TableFactor, UnaryOperator, Value, ValueWithSpan, VisitMut, VisitorMut,
+    SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value, ValueWithSpan, VisitMut,
+    VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
@@ -249,6 +250,59 @@ fn as_int4(e: &mut Expr) {
     }
 }
 
+/// `FROM generate_series(1, 32) pos(n)` with int4 bounds yields int4 in
+/// PostgreSQL (pgjdbc's getImportedKeys reads KEY_SEQ from it), int8 in
+/// DataFusion: read it through a cast. Without an alias the column is named
+/// `generate_series`, as PostgreSQL names it.
+fn int4_series(tf: &mut TableFactor) {
+    let TableFactor::Table {
+        name,
+        args: Some(targs),
+        alias,
+        ..
+    } = tf
+    else {
+        return;
+    };
+    let is_series = name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .is_some_and(|i| i.value.eq_ignore_ascii_case("generate_series"));
+    let int4_args = (2..=3).contains(&targs.args.len())
+        && targs.args.iter().all(
+            |a| matches!(a, FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) if int4_literal(e)),
+        );
+    if !is_series || !int4_args {
+        return;
+    }
+    let args: Vec<String> = targs.args.iter().map(ToString::to_string).collect();
+    let sql = format!(
+        "SELECT CAST(value AS INT) AS generate_series FROM generate_series({})",
+        args.join(", ")
+    );
+    let Ok(mut parsed) =
+        datafusion::sql::sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, &sql)
+    else {
+        return;
+    };
+    let Some(Statement::Query(subquery)) = parsed.pop() else {
+        return;
+    };
+    let alias = alias.take().unwrap_or_else(|| TableAlias {
+        explicit: true,
+        name: Ident::new("generate_series"),
+        columns: Vec::new(),
+        at: None,
+    });
+    *tf = TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(alias),
+        sample: None,
+    };
+}
+
 /// A quoted array element's text: `\\x` is `x`.
 fn unescape_array_element(quoted: &str) -> String {
     let mut out = String::with_capacity(quoted.len());
@@ -273,6 +327,11 @@ impl VisitorMut for AfterParse {
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
         fix_projections(&mut query.body);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
+        int4_series(tf);
         ControlFlow::Continue(())
     }
 
