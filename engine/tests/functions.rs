@@ -138,6 +138,11 @@ async fn catalog_functions_answer_like_postgres() {
         ("SELECT pg_get_userbyid(10)".into(), "isotherm"),
         ("SELECT pg_encoding_to_char(6)".into(), "UTF8"),
         (
+            "SELECT arrow_typeof(pg_stat_get_numscans(1259)) || ' ' || pg_stat_get_numscans(1259)"
+                .into(),
+            "Int64 0",
+        ),
+        (
             "SELECT pg_table_is_visible(".to_owned() + &oid + ")",
             "true",
         ),

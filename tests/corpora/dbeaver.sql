@@ -120,7 +120,6 @@ WHERE c.conrelid=$1
 ORDER BY c.oid
 
 -- name: navigator.indexes
--- known: general path: DBeaver's index_num_scans comes out int4 where PostgreSQL's pg_stat counter is int8
 -- source: model/PostgreSchema.java IndexCache.prepareObjectsStatement (forTable, expression indexes, relation size)
 -- compare: exact
 -- param: int8 {{oid:public.temperatures}}

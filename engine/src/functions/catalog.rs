@@ -107,6 +107,15 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
             s(),
             empty,
         ),
+        // Statistics counters are int8 (datafusion-pg-catalog's is int4);
+        // Isotherm's tables have no PostgreSQL indexes to count scans of.
+        Udf::function(
+            "pg_stat_get_numscans",
+            any_of(&[1]),
+            DataType::Int64,
+            s(),
+            |_, row| Ok(ScalarValue::Int64(int(row, 0).map(|_| 0))),
+        ),
         Udf::name_function("pg_encoding_to_char", any_of(&[1]), s(), |_, row| {
             Ok(ScalarValue::Utf8(int(row, 0).map(|e| {
                 if e == i64::from(UTF8_ENCODING) {
