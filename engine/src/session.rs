@@ -144,7 +144,7 @@ impl Engine {
                 first_words(&statement.to_string())
             )));
         }
-        catalog::rewrite::after_parse(&mut statement);
+        catalog::rewrite::after_parse(&mut statement, &self.catalog);
         cast_declared_params(&mut statement, declared);
 
         let mut state = self.session_state(vars);

@@ -197,7 +197,6 @@ SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace W
           ORDER BY 1
 
 -- name: inspect.indexes
--- known: general path: DataFusion does not coerce the boolean = text comparison SQLAlchemy sends
 -- source: sqlalchemy 1.4.54 lib/sqlalchemy/dialects/postgresql/base.py PGDialect.get_indexes (server >= 11), captured
 -- compare: exact
 -- protocol: simple

@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    AccessExpr, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
     FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem,
     SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value, ValueWithSpan, VisitMut,
     VisitorMut,
@@ -303,6 +303,44 @@ fn int4_series(tf: &mut TableFactor) {
     };
 }
 
+/// Makes `lit` a boolean if it is boolean text compared with a catalog
+/// boolean column `col`; whether it did.
+fn bool_literal_for(col: &Expr, lit: &mut Expr, catalog: &CatalogState) -> bool {
+    let name = match col {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => &i.value,
+            None => return false,
+        },
+        _ => return false,
+    };
+    if !catalog.is_system_bool(&name.to_ascii_lowercase()) {
+        return false;
+    }
+    if let Expr::Value(v) = lit
+        && let Value::SingleQuotedString(text) = &v.value
+        && let Some(b) = boolean_literal(text)
+    {
+        v.value = Value::Boolean(b);
+        return true;
+    }
+    false
+}
+
+/// PostgreSQL's boolean input: `t`, `true`, `yes`, `on`, `1` and their
+/// negations, any case, unique prefixes of the words.
+fn boolean_literal(text: &str) -> Option<bool> {
+    let t = text.trim().to_ascii_lowercase();
+    let prefix_of = |word: &str| !t.is_empty() && word.starts_with(t.as_str());
+    match t.as_str() {
+        "1" | "on" => Some(true),
+        "0" | "off" => Some(false),
+        _ if prefix_of("true") || prefix_of("yes") => Some(true),
+        _ if prefix_of("false") || prefix_of("no") => Some(false),
+        _ => None,
+    }
+}
+
 /// A quoted array element's text: `\\x` is `x`.
 fn unescape_array_element(quoted: &str) -> String {
     let mut out = String::with_capacity(quoted.len());
@@ -316,13 +354,15 @@ fn unescape_array_element(quoted: &str) -> String {
     out
 }
 
-pub fn after_parse(statement: &mut Statement) {
-    let _ = statement.visit(&mut AfterParse);
+pub fn after_parse(statement: &mut Statement, catalog: &CatalogState) {
+    let _ = statement.visit(&mut AfterParse { catalog });
 }
 
-struct AfterParse;
+struct AfterParse<'a> {
+    catalog: &'a CatalogState,
+}
 
-impl VisitorMut for AfterParse {
+impl VisitorMut for AfterParse<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
@@ -383,6 +423,14 @@ impl VisitorMut for AfterParse {
             if let Some(e) = else_result.as_deref_mut() {
                 as_int4(e);
             }
+        }
+        // `ix.indisprimary = 'f'` (SQLAlchemy): PostgreSQL reads the literal
+        // as a boolean; DataFusion would compare boolean with text.
+        if let Expr::BinaryOp { left, op, right } = expr
+            && matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+            && !bool_literal_for(left, right, self.catalog)
+        {
+            bool_literal_for(right, left, self.catalog);
         }
         // `generate_subscripts(a, 1)` -> `unnest(generate_series(1, cardinality(a)))`.
         if let Expr::Function(f) = expr
@@ -726,7 +774,11 @@ mod tests {
             schema: "pg_catalog".into(),
             name: "pg_class".into(),
             kind: "r",
-            columns: vec![],
+            columns: vec![super::super::state::Column {
+                name: "relhasindex".into(),
+                ty: super::super::types::BOOL,
+                not_null: true,
+            }],
         };
         CatalogState::new(
             std::sync::Arc::new(NoTables),
@@ -790,17 +842,32 @@ mod tests {
         )
         .unwrap_or_default();
         assert_eq!(stmts.len(), 1);
-        after_parse(&mut stmts[0]);
+        after_parse(&mut stmts[0], &catalog());
         assert_eq!(
             stmts[0].to_string(),
             "SELECT regclass_name(c.oid), regtype_name(t), regclass_name(x) AS x FROM c"
         );
     }
 
+    #[test]
+    fn text_literals_compared_with_catalog_booleans_are_booleans() {
+        assert_eq!(
+            rewritten(
+                "SELECT 1 FROM pg_class c WHERE c.relhasindex = 'f' AND 'Yes' <> relhasindex"
+            ),
+            "SELECT 1 FROM pg_class c WHERE c.relhasindex = false AND true <> relhasindex"
+        );
+        // Other columns and non-boolean text stay.
+        assert_eq!(
+            rewritten("SELECT 1 FROM t WHERE relname = 'f' AND relhasindex = 'maybe'"),
+            "SELECT 1 FROM t WHERE relname = 'f' AND relhasindex = 'maybe'"
+        );
+    }
+
     fn rewritten(sql: &str) -> String {
         let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap_or_default();
         assert_eq!(stmts.len(), 1, "{sql}");
-        after_parse(&mut stmts[0]);
+        after_parse(&mut stmts[0], &catalog());
         stmts[0].to_string()
     }
 

@@ -38,6 +38,8 @@ pub struct CatalogState {
     pub owner: String,
     /// Relations of `pg_catalog` and `information_schema`.
     system: Vec<Arc<Relation>>,
+    /// Column names that are boolean wherever a system relation has them.
+    system_bools: std::collections::HashSet<String>,
     /// Server start, microseconds since the Unix epoch (`pg_postmaster_start_time()`).
     pub started_micros: i64,
 }
@@ -60,13 +62,29 @@ impl CatalogState {
         let started_micros = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let mut bools = std::collections::HashSet::new();
+        let mut others = std::collections::HashSet::new();
+        for c in system.iter().flat_map(|r| &r.columns) {
+            if c.ty == super::types::BOOL {
+                bools.insert(c.name.clone());
+            } else {
+                others.insert(c.name.clone());
+            }
+        }
         CatalogState {
             backend,
             database,
             owner,
             system: system.into_iter().map(Arc::new).collect(),
+            system_bools: bools.difference(&others).cloned().collect(),
             started_micros,
         }
+    }
+
+    /// Whether `column` is a boolean column of the catalog (and never
+    /// anything else there): `indisprimary`, `attnotnull`, ...
+    pub fn is_system_bool(&self, column: &str) -> bool {
+        self.system_bools.contains(column)
     }
 
     /// Isotherm's tables (schema `public`), sorted by name.
