@@ -290,10 +290,7 @@ impl Core {
         if let Some(plan) = cache.get(generation, &params, self.backend.as_ref()) {
             return Ok(Routed::Cached(plan));
         }
-        let key = Params {
-            types: params.types.clone(),
-            values: params.values.clone(),
-        };
+        let key = params.clone();
         Ok(match self.route(conn, stmt, text, params, &[]).await?.0 {
             Routed::Index(plan) => match *plan {
                 Plan::Select(p) => {
