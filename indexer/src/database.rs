@@ -578,10 +578,8 @@ impl Database {
     /// cannot answer. For tests that compare paths.
     #[doc(hidden)]
     pub fn aggregate_via(&self, req: &AggregateRequest, path: Option<&str>) -> Result<ResultSet> {
-        let (q, snap) = self.compile_aggregate(req)?;
-        let choice = pick(plan::aggregate_paths(&q), path)?;
-        let segs = plan::prune(&q, &snap)?;
-        exec::run_aggregate(&q, &segs, &choice.kind).map_err(|e| self.on_query_error(e))
+        let p = self.plan_aggregate(req, path)?;
+        exec::run_aggregate(&p.q, &p.segs, &p.choice.kind).map_err(|e| self.on_query_error(e))
     }
 
     /// Answers `req` if its path reads at most `budget` entries (rollup
@@ -593,13 +591,11 @@ impl Database {
         req: &AggregateRequest,
         budget: usize,
     ) -> Result<Option<ResultSet>> {
-        let (q, snap) = self.compile_aggregate(req)?;
-        let choice = pick(plan::aggregate_paths(&q), None)?;
-        let segs = plan::prune(&q, &snap)?;
-        if plan::work(&q, &segs, &choice.kind).map_err(|e| self.on_query_error(e))? > budget {
+        let p = self.plan_aggregate(req, None)?;
+        if plan::work(&p.q, &p.segs, &p.choice.kind).map_err(|e| self.on_query_error(e))? > budget {
             return Ok(None);
         }
-        exec::run_aggregate(&q, &segs, &choice.kind)
+        exec::run_aggregate(&p.q, &p.segs, &p.choice.kind)
             .map(Some)
             .map_err(|e| self.on_query_error(e))
     }
@@ -620,24 +616,29 @@ impl Database {
 
     #[doc(hidden)]
     pub fn scan_via(&self, req: &ScanRequest, path: Option<&str>) -> Result<ResultSet> {
-        let (q, snap) = self.compile_scan(req)?;
-        let choice = pick(plan::filter_paths(&q), path)?;
-        let segs = plan::prune(&q, &snap)?;
-        exec::run_scan(&q, &segs, &choice.kind, req.limit).map_err(|e| self.on_query_error(e))
+        let p = self.plan_scan(req, path)?;
+        exec::run_scan(&p.q, &p.segs, &p.choice.kind, req.limit).map_err(|e| self.on_query_error(e))
     }
 
     pub fn explain_aggregate(&self, req: &AggregateRequest) -> Result<Explain> {
-        let (q, snap) = self.compile_aggregate(req)?;
-        let choice = pick(plan::aggregate_paths(&q), None)?;
-        let segs = plan::prune(&q, &snap)?;
-        Ok(plan::explain(&choice, snap.segments.len(), segs.len()))
+        Ok(self.plan_aggregate(req, None)?.explain())
     }
 
     pub fn explain_scan(&self, req: &ScanRequest) -> Result<Explain> {
+        Ok(self.plan_scan(req, None)?.explain())
+    }
+
+    /// Compiles `req`, picks its path (the best, or `path`) and prunes.
+    fn plan_aggregate(&self, req: &AggregateRequest, path: Option<&str>) -> Result<Planned> {
+        let (q, snap) = self.compile_aggregate(req)?;
+        let choice = pick(plan::aggregate_paths(&q), path)?;
+        Planned::new(q, choice, &snap)
+    }
+
+    fn plan_scan(&self, req: &ScanRequest, path: Option<&str>) -> Result<Planned> {
         let (q, snap) = self.compile_scan(req)?;
-        let choice = pick(plan::filter_paths(&q), None)?;
-        let segs = plan::prune(&q, &snap)?;
-        Ok(plan::explain(&choice, snap.segments.len(), segs.len()))
+        let choice = pick(plan::filter_paths(&q), path)?;
+        Planned::new(q, choice, &snap)
     }
 
     /// A query met a corrupted section: quarantine that segment now.
@@ -751,6 +752,31 @@ fn resolve_quarantine(snap: &mut TableSnapshot, partition: &str) -> bool {
     }
     snap.unavailable.remove(partition);
     changed
+}
+
+/// A request compiled, its path chosen, its segments pruned.
+struct Planned {
+    q: Compiled,
+    choice: PathChoice,
+    segs: Vec<Arc<LoadedSegment>>,
+    /// Segments of the table before pruning.
+    total: usize,
+}
+
+impl Planned {
+    fn new(q: Compiled, choice: PathChoice, snap: &TableSnapshot) -> Result<Planned> {
+        let segs = plan::prune(&q, snap)?;
+        Ok(Planned {
+            q,
+            choice,
+            segs,
+            total: snap.segments.len(),
+        })
+    }
+
+    fn explain(&self) -> Explain {
+        plan::explain(&self.choice, self.total, self.segs.len())
+    }
 }
 
 fn pick(choices: Vec<PathChoice>, path: Option<&str>) -> Result<PathChoice> {
