@@ -6,7 +6,7 @@
 //! per line: `word catcode b|-` (`b`: can be a bare column label). The
 //! description columns follow from the codes, as in PostgreSQL.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::datasource::MemTable;
@@ -54,15 +54,22 @@ fn rows() -> Vec<Vec<V>> {
         .collect()
 }
 
-/// The table function, registered over datafusion-pg-catalog's.
-#[derive(Debug)]
-pub struct Keywords;
+/// The table function, registered over datafusion-pg-catalog's; the table
+/// is built on first use and kept.
+#[derive(Debug, Default)]
+pub struct Keywords {
+    table: OnceLock<Arc<MemTable>>,
+}
 
 impl TableFunctionImpl for Keywords {
     fn call_with_args(&self, _args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        if let Some(t) = self.table.get() {
+            return Ok(t.clone());
+        }
         let schema = schema_of(SPEC);
         let batch = batch(&schema, SPEC, &rows())?;
-        Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+        let table = Arc::new(MemTable::try_new(schema, vec![vec![batch]])?);
+        Ok(self.table.get_or_init(|| table).clone())
     }
 }
 

@@ -62,7 +62,7 @@ pub fn install(
     owner: &str,
 ) -> Result<Arc<CatalogState>> {
     datafusion_pg_catalog::setup_pg_catalog(ctx, database, EmptyContextProvider).map_err(|e| *e)?;
-    ctx.register_udtf("pg_get_keywords", Arc::new(keywords::Keywords));
+    ctx.register_udtf("pg_get_keywords", Arc::new(keywords::Keywords::default()));
     let catalog = ctx
         .catalog(database)
         .ok_or_else(|| DataFusionError::Configuration(format!("catalog {database} is missing")))?;
