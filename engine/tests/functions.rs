@@ -135,7 +135,19 @@ async fn catalog_functions_answer_like_postgres() {
             "timestamp with time zone",
         ),
         ("SELECT pg_catalog.format_type(25, -1)".into(), "text"),
-        ("SELECT pg_get_userbyid(10)".into(), "isotherm"),
+        ("SELECT pg_get_userbyid(10)".into(), "postgres"),
+        (
+            "SELECT pg_get_userbyid(datdba) FROM pg_database".into(),
+            "isotherm",
+        ),
+        (
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'temperatures'".into(),
+            "isotherm",
+        ),
+        (
+            "SELECT to_regrole('isotherm') = datdba FROM pg_database".into(),
+            "true",
+        ),
         ("SELECT pg_encoding_to_char(6)".into(), "UTF8"),
         (
             "SELECT arrow_typeof(pg_stat_get_numscans(1259)) || ' ' || pg_stat_get_numscans(1259)"

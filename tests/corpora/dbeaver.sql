@@ -4,9 +4,9 @@
 -- plugins/org.jkiss.dbeaver.ext.postgresql/src/org/jkiss/dbeaver/ext/postgresql/.
 
 -- name: connect.database_list
--- known: roles: Isotherm's one role is the bootstrap superuser (OID 10), the oracle's user an ordinary role (OID >= 16384) that owns the database and table
 -- source: model/PostgreDataSource.java prepareReadDatabaseListStatement (default: no templates, no unavailable, connection db added)
 -- compare: shape
+-- ignore: datfrozenxid datminmxid
 -- param: varchar isotherm
 SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE 1 = 1 AND datallowconn AND NOT datistemplate OR db.datname =$1
 ORDER BY db.datname
@@ -67,7 +67,6 @@ WHERE t.typname IS NOT NULL
 AND (c.relkind IS NULL OR c.relkind = 'c') AND (et.typcategory IS NULL OR et.typcategory <> 'C')
 
 -- name: navigator.roles
--- known: roles: Isotherm's one role is the bootstrap superuser (OID 10), the oracle's user an ordinary role (OID >= 16384) that owns the database and table
 -- source: model/PostgreDatabase.java RoleCache.prepareObjectsStatement
 -- compare: shape
 -- keep: isotherm

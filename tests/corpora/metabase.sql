@@ -50,7 +50,6 @@ select t.*
 from table_privileges t
 
 -- name: sync.describe_database
--- known: pg_class.reltuples is Isotherm's exact row count, PostgreSQL's is its planner's estimate
 -- source: metabase/metabase src/metabase/driver/postgres.clj (get-tables-sql, rendered by HoneySQL 2 with :dialect :ansi; values become parameters)
 -- compare: exact
 -- param: int8 0

@@ -111,12 +111,25 @@ fn catalog_name(state: &CatalogState) -> Vec<Vec<V>> {
     vec![vec![state.database.as_str().into()]]
 }
 
+/// A superuser may use every role.
 fn enabled_roles(state: &CatalogState) -> Vec<Vec<V>> {
-    vec![vec![state.owner.as_str().into()]]
+    state
+        .roles()
+        .into_iter()
+        .map(|(name, _)| vec![name.into()])
+        .collect()
 }
 
-fn applicable_roles(_: &CatalogState) -> Vec<Vec<V>> {
-    Vec::new()
+/// PostgreSQL 15's memberships: the database owner is implicitly a member of
+/// `pg_database_owner`, `pg_monitor` of three statistics roles.
+fn applicable_roles(state: &CatalogState) -> Vec<Vec<V>> {
+    let member = |grantee: &str, role: &str| vec![grantee.into(), role.into(), "NO".into()];
+    vec![
+        member(&state.owner, super::oid::DATABASE_OWNER_NAME),
+        member("pg_monitor", "pg_read_all_settings"),
+        member("pg_monitor", "pg_read_all_stats"),
+        member("pg_monitor", "pg_stat_scan_tables"),
+    ]
 }
 
 fn character_sets(state: &CatalogState) -> Vec<Vec<V>> {
@@ -142,7 +155,15 @@ fn schemata(state: &CatalogState) -> Vec<Vec<V>> {
                 &[
                     ("catalog_name", state.database.as_str().into()),
                     ("schema_name", (*n).into()),
-                    ("schema_owner", state.owner.as_str().into()),
+                    (
+                        "schema_owner",
+                        (if *n == "public" {
+                            super::oid::DATABASE_OWNER_NAME
+                        } else {
+                            super::oid::BOOTSTRAP_ROLE_NAME
+                        })
+                        .into(),
+                    ),
                 ],
             )
         })

@@ -22,12 +22,30 @@ pub const PG_TOAST_NAMESPACE: i32 = 99;
 pub const PUBLIC_NAMESPACE: i32 = 2200;
 /// `information_schema`'s namespace OID (PostgreSQL 15).
 pub const INFORMATION_SCHEMA_NAMESPACE: i32 = 13207;
-/// The bootstrap superuser's OID: owner of everything.
-pub const OWNER_ROLE: i32 = 10;
+/// The bootstrap superuser's OID: owner of the system catalogs and types.
+pub const BOOTSTRAP_ROLE: i32 = 10;
+/// Its name, as `initdb` names it by default.
+pub const BOOTSTRAP_ROLE_NAME: &str = "postgres";
 /// `pg_database_owner`: the owner of schema `public` since PostgreSQL 15.
 pub const DATABASE_OWNER_ROLE: i32 = 6171;
 /// Its name (`pg_get_userbyid`, psql's `\dn`).
 pub const DATABASE_OWNER_NAME: &str = "pg_database_owner";
+/// PostgreSQL 15's predefined roles (`pg_roles` rows with OIDs below 16384),
+/// bootstrap superuser excluded.
+pub const PREDEFINED_ROLES: &[(&str, i32)] = &[
+    ("pg_monitor", 3373),
+    ("pg_read_all_settings", 3374),
+    ("pg_read_all_stats", 3375),
+    ("pg_stat_scan_tables", 3377),
+    ("pg_signal_backend", 4200),
+    ("pg_checkpoint", 4544),
+    ("pg_read_server_files", 4569),
+    ("pg_write_server_files", 4570),
+    ("pg_execute_server_program", 4571),
+    (DATABASE_OWNER_NAME, DATABASE_OWNER_ROLE),
+    ("pg_read_all_data", 6181),
+    ("pg_write_all_data", 6182),
+];
 /// The heap access method (`pg_am` "heap").
 pub const HEAP_AM: i32 = 2;
 /// `pg_class`'s own OID (`pg_description.classoid` of relations).
@@ -44,6 +62,19 @@ pub fn namespace_oid(schema: &str) -> i32 {
         "public" => PUBLIC_NAMESPACE,
         "information_schema" => INFORMATION_SCHEMA_NAMESPACE,
         other => hashed_oid("namespace", other) as i32,
+    }
+}
+
+/// The OID of a role: PostgreSQL's for the bootstrap superuser and the
+/// predefined roles, a stable hash of the name for others (the role Isotherm's
+/// users log in as is created after initdb, as in a PostgreSQL server).
+pub fn role_oid(name: &str) -> i32 {
+    if name == BOOTSTRAP_ROLE_NAME {
+        return BOOTSTRAP_ROLE;
+    }
+    match PREDEFINED_ROLES.iter().find(|(n, _)| *n == name) {
+        Some((_, oid)) => *oid,
+        None => hashed_oid("role", name) as i32,
     }
 }
 
@@ -180,5 +211,16 @@ mod tests {
         assert_eq!(relation_oid("pg_catalog", "pg_type"), 1247);
         assert_eq!(namespace_oid("pg_catalog"), 11);
         assert_eq!(namespace_oid("public"), 2200);
+    }
+
+    #[test]
+    fn roles_keep_postgres_oids_and_users_are_ordinary() {
+        assert_eq!(role_oid("postgres"), 10);
+        assert_eq!(role_oid("pg_database_owner"), 6171);
+        assert_eq!(role_oid("pg_read_all_data"), 6181);
+        let user = role_oid("isotherm");
+        assert!(user >= FIRST_USER_OID as i32, "{user}");
+        assert_eq!(user, role_oid("isotherm"));
+        assert_ne!(user, role_oid("analyst"));
     }
 }

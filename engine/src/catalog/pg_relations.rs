@@ -8,7 +8,7 @@
 //! `pg_catalog` table is datafusion-pg-catalog's (static rows of a real
 //! PostgreSQL, or empty).
 
-use super::oid::{self, OWNER_ROLE};
+use super::oid::{self, BOOTSTRAP_ROLE, BOOTSTRAP_ROLE_NAME};
 use super::state::CatalogState;
 use super::table::{Kind, RowsFn, Spec, V};
 
@@ -130,14 +130,14 @@ const PG_NAMESPACE: Spec = &[
 /// The namespaces, in OID order.
 pub const NAMESPACES: &[&str] = &["pg_catalog", "pg_toast", "public", "information_schema"];
 
-fn pg_namespace(state: &CatalogState) -> Vec<Vec<V>> {
+fn pg_namespace(_: &CatalogState) -> Vec<Vec<V>> {
     NAMESPACES
         .iter()
         .map(|n| {
             let (owner_oid, owner) = if *n == "public" {
                 (oid::DATABASE_OWNER_ROLE, oid::DATABASE_OWNER_NAME)
             } else {
-                (OWNER_ROLE, state.owner.as_str())
+                (BOOTSTRAP_ROLE, BOOTSTRAP_ROLE_NAME)
             };
             // PostgreSQL 15's default: the owner may use and create, everyone may use.
             let acl = (*n != "pg_toast")
@@ -200,7 +200,7 @@ fn pg_class(state: &CatalogState) -> Vec<Vec<V>> {
                 r.namespace.into(),
                 0.into(),
                 0.into(),
-                OWNER_ROLE.into(),
+                state.relation_owner(r).1.into(),
                 (if table { oid::HEAP_AM } else { 0 }).into(),
                 (if table { r.oid } else { 0 }).into(),
                 0.into(),
@@ -331,7 +331,7 @@ fn pg_database(state: &CatalogState) -> Vec<Vec<V>> {
     vec![vec![
         oid::database_oid(&state.database).into(),
         state.database.as_str().into(),
-        OWNER_ROLE.into(),
+        state.owner_oid().into(),
         UTF8_ENCODING.into(),
         "c".into(),
         false.into(),
@@ -368,7 +368,7 @@ fn pg_tables(state: &CatalogState) -> Vec<Vec<V>> {
             vec![
                 r.schema.as_str().into(),
                 r.name.as_str().into(),
-                state.owner.as_str().into(),
+                state.relation_owner(r).0.into(),
                 V::Null,
                 false.into(),
                 false.into(),
@@ -395,22 +395,32 @@ const PG_ROLES: Spec = &[
     ("oid", Oid),
 ];
 
+/// The bootstrap superuser and the predefined roles as PostgreSQL 15 has
+/// them; the login role as `CREATE ROLE .. LOGIN SUPERUSER` makes it.
 fn pg_roles(state: &CatalogState) -> Vec<Vec<V>> {
-    vec![vec![
-        state.owner.as_str().into(),
-        true.into(),
-        true.into(),
-        true.into(),
-        true.into(),
-        true.into(),
-        true.into(),
-        (-1).into(),
-        "********".into(),
-        V::Null,
-        true.into(),
-        V::Null,
-        OWNER_ROLE.into(),
-    ]]
+    state
+        .roles()
+        .into_iter()
+        .map(|(name, oid)| {
+            let bootstrap = oid == BOOTSTRAP_ROLE;
+            let login = bootstrap || name == state.owner;
+            vec![
+                name.into(),
+                login.into(),
+                true.into(),
+                bootstrap.into(),
+                bootstrap.into(),
+                login.into(),
+                bootstrap.into(),
+                (-1).into(),
+                "********".into(),
+                V::Null,
+                bootstrap.into(),
+                V::Null,
+                oid.into(),
+            ]
+        })
+        .collect()
 }
 
 const PG_STAT_USER_TABLES: Spec = &[

@@ -34,7 +34,8 @@ pub struct CatalogState {
     backend: Arc<dyn Backend>,
     /// `current_database()`, `pg_database`.
     pub database: String,
-    /// The owner of everything (`pg_roles`, `pg_get_userbyid(10)`).
+    /// The role sessions log in as, owner of the database and Isotherm's
+    /// tables (system objects belong to the bootstrap superuser).
     pub owner: String,
     /// Relations of `pg_catalog` and `information_schema`.
     system: Vec<Arc<Relation>>,
@@ -78,6 +79,32 @@ impl CatalogState {
             system: system.into_iter().map(Arc::new).collect(),
             system_bools: bools.difference(&others).cloned().collect(),
             started_micros,
+        }
+    }
+
+    /// [`owner`](Self::owner)'s OID.
+    pub fn owner_oid(&self) -> i32 {
+        oid::role_oid(&self.owner)
+    }
+
+    /// Every role, `(name, oid)` in OID order: the bootstrap superuser, the
+    /// predefined roles, and the owner (unless it is the bootstrap superuser).
+    pub fn roles(&self) -> Vec<(&str, i32)> {
+        let mut roles = vec![(oid::BOOTSTRAP_ROLE_NAME, oid::BOOTSTRAP_ROLE)];
+        roles.extend(oid::PREDEFINED_ROLES.iter().copied());
+        if !roles.iter().any(|(n, _)| *n == self.owner) {
+            roles.push((self.owner.as_str(), self.owner_oid()));
+        }
+        roles
+    }
+
+    /// The owner of a relation: the login role for Isotherm's tables, the
+    /// bootstrap superuser for the catalog's own.
+    pub fn relation_owner(&self, r: &Relation) -> (&str, i32) {
+        if r.namespace == oid::PUBLIC_NAMESPACE {
+            (self.owner.as_str(), self.owner_oid())
+        } else {
+            (oid::BOOTSTRAP_ROLE_NAME, oid::BOOTSTRAP_ROLE)
         }
     }
 

@@ -13,7 +13,6 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
-use crate::catalog::oid::{DATABASE_OWNER_NAME, DATABASE_OWNER_ROLE, OWNER_ROLE};
 use crate::catalog::pg_relations::UTF8_ENCODING;
 use crate::catalog::state::CatalogState;
 use crate::catalog::types::PgType;
@@ -144,13 +143,10 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
         ),
         Udf::name_function("pg_get_userbyid", any_of(&[1]), s(), |s, row| {
             Ok(ScalarValue::Utf8(int(row, 0).map(|oid| {
-                if oid == i64::from(OWNER_ROLE) {
-                    s.owner.clone()
-                } else if oid == i64::from(DATABASE_OWNER_ROLE) {
-                    DATABASE_OWNER_NAME.to_owned()
-                } else {
-                    format!("unknown (OID={oid})")
-                }
+                s.roles()
+                    .into_iter()
+                    .find(|(_, o)| i64::from(*o) == oid)
+                    .map_or_else(|| format!("unknown (OID={oid})"), |(n, _)| n.to_owned())
             })))
         }),
         Udf::function(
@@ -195,9 +191,10 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
             DataType::Int32,
             s(),
             |s, row| {
-                Ok(ScalarValue::Int32(
-                    text(row, 0).and_then(|n| (n == s.owner).then_some(OWNER_ROLE)),
-                ))
+                Ok(ScalarValue::Int32(text(row, 0).and_then(|n| {
+                    let n = n.trim_matches('"');
+                    s.roles().into_iter().find(|(r, _)| *r == n).map(|(_, o)| o)
+                })))
             },
         ),
         // `oid::regclass::text`, `oid::regtype::text` spelled as functions.
