@@ -54,7 +54,6 @@ LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=n.oid AND d.objsubid=0 A
  ORDER BY nspname
 
 -- name: navigator.data_types
--- known: datafusion-pg-catalog's pg_description holds a newer PostgreSQL's type descriptions, its typacl is text, and its regproc columns hold names only (binary results send the name where PostgreSQL sends the OID)
 -- source: model/PostgreDatabase.java (read data types) + model/PostgreDataTypeCache.java getBaseTypeNameClause
 -- compare: shape
 -- keep: bool int4 int8 float8 numeric text varchar date timestamp timestamptz
@@ -75,7 +74,6 @@ left join pg_catalog.pg_shdescription pd on a.oid = pd.objoid
 ORDER BY a.rolname
 
 -- name: navigator.access_methods
--- known: datafusion-pg-catalog's regproc columns hold names only: binary results send the name where PostgreSQL sends the OID
 -- source: model/PostgreDatabase.java AccessMethodCache.prepareObjectsStatement
 -- compare: exact
 SELECT am.oid,am.* FROM pg_catalog.pg_am am 
@@ -130,7 +128,6 @@ LEFT OUTER JOIN pg_catalog.pg_description dsc ON i.indexrelid=dsc.objoid
 WHERE  i.indrelid=$1 ORDER BY c.relname
 
 -- name: navigator.procedures
--- known: datafusion-pg-catalog's pg_proc stores its oidvector and array columns as text
 -- source: model/PostgreSchema.java ProceduresCache.prepareLookupStatement (server >= 8.4)
 -- compare: exact
 -- param: int8 {{oid:public}}

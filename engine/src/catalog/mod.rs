@@ -11,6 +11,7 @@
 //! information_schema.rs  information_schema views with PostgreSQL's types
 //! keywords.rs            pg_get_keywords(): PostgreSQL 15's list
 //! pg_settings.rs         pg_settings: the session's settings, PostgreSQL 15's descriptions
+//! pg_description.rs      pg_description: PostgreSQL 15's comments on builtin objects
 //! retyped.rs             datafusion-pg-catalog's pg_type, pg_proc, ... with name/"char"/regproc types
 //! rewrite.rs             client SQL rewrites around datafusion-pg-catalog's parser
 //! ```
@@ -24,6 +25,7 @@
 pub mod information_schema;
 pub mod keywords;
 pub mod oid;
+pub mod pg_description;
 pub mod pg_relations;
 pub mod pg_settings;
 pub mod retyped;
@@ -155,6 +157,21 @@ pub struct PgCatalog {
     retyped: Mutex<HashMap<String, Arc<MemTable>>>,
 }
 
+impl PgCatalog {
+    /// A [`retyped`] table, built on first use and kept.
+    async fn retyped_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(t) = self.retyped.lock().get(name) {
+            return Ok(Some(t.clone()));
+        }
+        let Some(upstream) = self.upstream.table(name).await? else {
+            return Ok(None);
+        };
+        let t = retyped::retype(name, upstream).await?;
+        self.retyped.lock().insert(name.to_owned(), t.clone());
+        Ok(Some(t))
+    }
+}
+
 #[async_trait]
 impl SchemaProvider for PgCatalog {
     fn table_names(&self) -> Vec<String> {
@@ -175,16 +192,13 @@ impl SchemaProvider for PgCatalog {
                 )
                 .into_provider()?,
             )),
+            None if lower == "pg_description" => Ok(Some(pg_description::table()?)),
             None if retyped::is_retyped(&lower) => {
-                if let Some(t) = self.retyped.lock().get(&lower) {
-                    return Ok(Some(t.clone()));
+                // Binary regproc values need pg_proc's OIDs: read it first.
+                if retyped::has_regproc(&lower) && !retyped::knows_procs() {
+                    self.retyped_table("pg_proc").await?;
                 }
-                let Some(upstream) = self.upstream.table(&lower).await? else {
-                    return Ok(None);
-                };
-                let t = retyped::retype(&lower, upstream).await?;
-                self.retyped.lock().insert(lower, t.clone());
-                Ok(Some(t))
+                self.retyped_table(&lower).await
             }
             None => self.upstream.table(name).await,
         }

@@ -7,11 +7,17 @@
 //! listed columns tagged with [`PG_TYPE_KEY`] (the values are unchanged:
 //! PostgreSQL's text forms), and kept: they never change while the server
 //! runs.
+//!
+//! A `regproc` value is a function's OID that prints as its name. The rows
+//! hold the name (what SQL compares and text results show); binary results
+//! need the OID, which [`regproc_oid`] finds in `pg_proc`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListBuilder, StringBuilder};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::MemTable;
@@ -53,7 +59,10 @@ const RETYPED: &[(&str, &[(&str, &str)])] = &[
             ("proparallel", "char"),
             ("proargtypes", "oidvector"),
             ("proallargtypes", "_oid"),
+            ("proargmodes", "_char"),
+            ("proargnames", "_text"),
             ("protrftypes", "_oid"),
+            ("proconfig", "_text"),
             ("proargdefaults", "pg_node_tree"),
             ("prosqlbody", "pg_node_tree"),
             ("proacl", "_aclitem"),
@@ -70,22 +79,170 @@ const RETYPED: &[(&str, &[(&str, &str)])] = &[
     ("pg_enum", &[("enumlabel", "name")]),
 ];
 
+/// `pg_proc` names to OIDs, known once `pg_proc` has been read.
+static PROC_OIDS: OnceLock<HashMap<String, u32>> = OnceLock::new();
+
+/// Whether reading `table` needs [`regproc_oid`] (it has regproc columns).
+pub fn has_regproc(table: &str) -> bool {
+    RETYPED
+        .iter()
+        .any(|(t, cols)| *t == table && cols.iter().any(|(_, ty)| *ty == "regproc"))
+}
+
+/// The OID a `regproc` value's binary form sends: 0 for `-`, else the
+/// function's (the lowest OID among overloads, as names are all a regproc
+/// column holds here). `None` for an unknown name or before `pg_proc` is read.
+pub fn regproc_oid(name: &str) -> Option<u32> {
+    if name == "-" {
+        return Some(0);
+    }
+    PROC_OIDS.get()?.get(name).copied()
+}
+
+/// Whether [`regproc_oid`] knows `pg_proc` yet.
+pub fn knows_procs() -> bool {
+    PROC_OIDS.get().is_some()
+}
+
+/// Records `pg_proc`'s names and OIDs from its rows (once).
+fn remember_procs(batches: &[RecordBatch]) -> Result<()> {
+    use datafusion::arrow::datatypes::Int64Type;
+    if knows_procs() {
+        return Ok(());
+    }
+    let mut map: HashMap<String, u32> = HashMap::new();
+    for batch in batches {
+        let schema = batch.schema();
+        let (Ok(oid), Ok(name)) = (schema.index_of("oid"), schema.index_of("proname")) else {
+            return Ok(());
+        };
+        let oids = cast(batch.column(oid), &DataType::Int64)?;
+        let names = cast(batch.column(name), &DataType::Utf8)?;
+        let (oids, names) = (oids.as_primitive::<Int64Type>(), names.as_string::<i32>());
+        for row in 0..batch.num_rows() {
+            if oids.is_null(row) || names.is_null(row) {
+                continue;
+            }
+            let Ok(o) = u32::try_from(oids.value(row)) else {
+                continue;
+            };
+            map.entry(names.value(row).to_owned())
+                .and_modify(|v| *v = (*v).min(o))
+                .or_insert(o);
+        }
+    }
+    let _ = PROC_OIDS.set(map);
+    Ok(())
+}
+
 /// Whether `table` is one of the retyped tables.
 pub fn is_retyped(table: &str) -> bool {
     RETYPED.iter().any(|(t, _)| *t == table)
 }
 
 /// `upstream`'s rows under a schema whose listed columns carry their
-/// PostgreSQL type.
+/// PostgreSQL type, array columns parsed from their text into lists.
 pub async fn retype(table: &str, upstream: Arc<dyn TableProvider>) -> Result<Arc<MemTable>> {
     let schema = schema_for(table, &upstream.schema());
     let ctx = SessionContext::new();
     let batches = ctx.read_table(upstream)?.collect().await?;
     let batches = batches
         .into_iter()
-        .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+        .map(|b| {
+            let columns = b
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| as_list(c, f))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(RecordBatch::try_new(schema.clone(), columns)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if table == "pg_proc" {
+        remember_procs(&batches)?;
+    }
     Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+}
+
+/// The element type of the array types kept as lists (`None`: not one).
+fn list_element(pg_type: &str) -> Option<DataType> {
+    match pg_type {
+        "oidvector" | "_oid" => Some(DataType::Int32),
+        "_char" | "_text" | "_aclitem" => Some(DataType::Utf8),
+        _ => None,
+    }
+}
+
+/// `column` as the list `field` declares, parsing text; other columns as they are.
+fn as_list(column: &ArrayRef, field: &Field) -> Result<ArrayRef> {
+    let (DataType::List(item), Some(text)) = (field.data_type(), column.as_string_opt::<i32>())
+    else {
+        return Ok(column.clone());
+    };
+    let mut out = ListBuilder::new(StringBuilder::new());
+    for row in 0..text.len() {
+        if text.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        for element in parse_array_text(text.value(row)) {
+            out.values().append_option(element);
+        }
+        out.append(true);
+    }
+    let strings: ArrayRef = Arc::new(out.finish());
+    Ok(cast(&strings, &DataType::List(item.clone()))?)
+}
+
+/// The elements of an array's text as datafusion-pg-catalog's exports write
+/// it: PostgreSQL's `{a,"b c",NULL}`, a Python-style `['a', 'b']`, or a
+/// vector's space-separated `23 25`.
+pub fn parse_array_text(s: &str) -> Vec<Option<String>> {
+    let s = s.trim();
+    let (body, pg) = if let Some(b) = s.strip_prefix('{').and_then(|b| b.strip_suffix('}')) {
+        (b, true)
+    } else if let Some(b) = s.strip_prefix('[').and_then(|b| b.strip_suffix(']')) {
+        (b, false)
+    } else {
+        return s.split_whitespace().map(|e| Some(e.to_owned())).collect();
+    };
+    let mut out = Vec::new();
+    let mut chars = body.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { break };
+        let mut element = String::new();
+        let quoted = first == '"' || (!pg && first == '\'');
+        if quoted {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => element.extend(chars.next()),
+                    c if c == first => break,
+                    c => element.push(c),
+                }
+            }
+        }
+        while let Some(&c) = chars.peek() {
+            if c == ',' {
+                break;
+            }
+            chars.next();
+            if !quoted {
+                element.push(c);
+            }
+        }
+        chars.next();
+        let element = if quoted {
+            element
+        } else {
+            element.trim().to_owned()
+        };
+        out.push((quoted || !(pg && element.eq_ignore_ascii_case("null"))).then_some(element));
+    }
+    out
 }
 
 /// `table`'s schema with its listed columns tagged (as is if not listed).
@@ -101,7 +258,13 @@ pub fn schema_for(table: &str, schema: &Schema) -> SchemaRef {
             Some((_, ty)) => {
                 let mut metadata = f.metadata().clone();
                 metadata.insert(PG_TYPE_KEY.to_owned(), (*ty).to_owned());
-                f.as_ref().clone().with_metadata(metadata)
+                let field = f.as_ref().clone().with_metadata(metadata);
+                match list_element(ty) {
+                    Some(element) if f.data_type() == &DataType::Utf8 => field.with_data_type(
+                        DataType::List(Arc::new(Field::new_list_field(element, true))),
+                    ),
+                    _ => field,
+                }
             }
             None => f.as_ref().clone(),
         })
@@ -114,4 +277,30 @@ pub fn schema_for(table: &str, schema: &Schema) -> SchemaRef {
             .into_iter()
             .collect::<HashMap<_, _>>(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_array_text;
+
+    fn some(v: &[&str]) -> Vec<Option<String>> {
+        v.iter().map(|s| Some((*s).to_owned())).collect()
+    }
+
+    #[test]
+    fn array_texts_of_every_export_form_parse() {
+        assert_eq!(parse_array_text("25 26"), some(&["25", "26"]));
+        assert_eq!(parse_array_text(""), some(&[]));
+        assert_eq!(parse_array_text("[2276]"), some(&["2276"]));
+        assert_eq!(
+            parse_array_text("['i', 'o', 'it''s']")[..2],
+            some(&["i", "o"])[..]
+        );
+        assert_eq!(
+            parse_array_text("{postgres=X/postgres,\"a,b\",NULL}"),
+            vec![Some("postgres=X/postgres".into()), Some("a,b".into()), None]
+        );
+        assert_eq!(parse_array_text("{}"), some(&[]));
+        assert_eq!(parse_array_text("{\"NULL\"}"), some(&["NULL"]));
+    }
 }

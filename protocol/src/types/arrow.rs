@@ -133,6 +133,8 @@ impl Kind {
             Kind::Interval | Kind::Duration => 16,
             Kind::Text(19) => 64,
             Kind::Text(18) => 1,
+            // regproc: an OID on the wire.
+            Kind::Text(24) => 4,
             _ => -1,
         }
     }
@@ -264,6 +266,8 @@ fn kind_of_name(name: &str, dt: &DataType) -> Option<Kind> {
         "oidvector" => return list_of(Kind::Oid),
         "_oid" => return array_of(Kind::Oid),
         "_aclitem" => return array_of(Kind::Text(1033)),
+        "_char" => return array_of(Kind::Text(18)),
+        "_text" => return array_of(Kind::Text(25)),
         _ => return None,
     })
 }
@@ -613,6 +617,17 @@ pub fn write_binary(
         Kind::Float4 => buf.put_f32(prim!(Float32Type)),
         Kind::Float8 => buf.put_f64(prim!(Float64Type)),
         Kind::Numeric => numeric::encode_binary(decimal(array, row, kind)?, buf),
+        // regproc held as a function name: its binary form is the OID.
+        Kind::Text(24) => {
+            let name = array
+                .as_string_opt::<i32>()
+                .ok_or_else(|| wrong(kind))?
+                .value(row);
+            let oid = isotherm_engine::catalog::retyped::regproc_oid(name).ok_or_else(|| {
+                SqlError::Internal(format!("regproc {name:?}: no such function in pg_proc"))
+            })?;
+            buf.put_u32(oid)
+        }
         Kind::Text(_) => buf.put_slice(
             array
                 .as_string_opt::<i32>()
