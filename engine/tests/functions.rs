@@ -137,6 +137,24 @@ async fn catalog_functions_answer_like_postgres() {
         ("SELECT pg_catalog.format_type(25, -1)".into(), "text"),
         ("SELECT pg_get_userbyid(10)".into(), "postgres"),
         (
+            "SELECT pg_table_is_visible('information_schema.tables'::regclass)".into(),
+            "false",
+        ),
+        (
+            "SELECT pg_table_is_visible('pg_class'::regclass)".into(),
+            "true",
+        ),
+        (
+            "SELECT bool_and(NOT pg_type_is_visible(oid)) FROM pg_type WHERE typtype = 'd'".into(),
+            "true",
+        ),
+        (
+            "SELECT DISTINCT n.nspname FROM pg_type t JOIN pg_namespace n \
+             ON n.oid = t.typnamespace WHERE t.typtype = 'd'"
+                .into(),
+            "information_schema",
+        ),
+        (
             "SELECT pg_get_userbyid(datdba) FROM pg_database".into(),
             "isotherm",
         ),

@@ -126,7 +126,6 @@ SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace W
             ORDER BY a.attnum
 
 -- name: inspect.domains
--- known: pg_type_is_visible() is true for information_schema's domains (PostgreSQL: not on the search path)
 -- source: sqlalchemy 1.4.54 lib/sqlalchemy/dialects/postgresql/base.py PGDialect._load_domains, captured
 -- compare: exact
 -- protocol: simple

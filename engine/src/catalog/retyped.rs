@@ -99,6 +99,49 @@ pub fn regproc_oid(name: &str) -> Option<u32> {
     PROC_OIDS.get()?.get(name).copied()
 }
 
+/// `pg_type` OIDs to their namespace OIDs, known once `pg_type` has been read.
+static TYPE_NAMESPACES: OnceLock<HashMap<i64, i32>> = OnceLock::new();
+
+/// The newer PostgreSQL's `information_schema` namespace OID in
+/// datafusion-pg-catalog's `pg_type`; ours is PostgreSQL 15's.
+const UPSTREAM_INFORMATION_SCHEMA: i32 = 13283;
+
+/// The namespace of a builtin type (`None`: unknown, or `pg_type` not read yet).
+pub fn type_namespace(oid: i64) -> Option<i32> {
+    TYPE_NAMESPACES.get()?.get(&oid).copied()
+}
+
+/// `pg_type` with `information_schema`'s types in our namespace OID, and
+/// their namespaces remembered for [`type_namespace`].
+fn fix_pg_type(batch: RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::Int32Array;
+    use datafusion::arrow::datatypes::{Int32Type, Int64Type};
+    let schema = batch.schema();
+    let (Ok(oid), Ok(ns)) = (schema.index_of("oid"), schema.index_of("typnamespace")) else {
+        return Ok(batch);
+    };
+    let Some(namespaces) = batch.column(ns).as_primitive_opt::<Int32Type>() else {
+        return Ok(batch);
+    };
+    let fixed: Int32Array = namespaces.unary(|n| {
+        if n == UPSTREAM_INFORMATION_SCHEMA {
+            super::oid::INFORMATION_SCHEMA_NAMESPACE
+        } else {
+            n
+        }
+    });
+    let oids = cast(batch.column(oid), &DataType::Int64)?;
+    let oids = oids.as_primitive::<Int64Type>();
+    let map = (0..batch.num_rows())
+        .filter(|&r| !oids.is_null(r) && !fixed.is_null(r))
+        .map(|r| (oids.value(r), fixed.value(r)))
+        .collect();
+    let _ = TYPE_NAMESPACES.set(map);
+    let mut columns = batch.columns().to_vec();
+    columns[ns] = Arc::new(fixed);
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
 /// Whether [`regproc_oid`] knows `pg_proc` yet.
 pub fn knows_procs() -> bool {
     PROC_OIDS.get().is_some()
@@ -161,6 +204,14 @@ pub async fn retype(table: &str, upstream: Arc<dyn TableProvider>) -> Result<Arc
     if table == "pg_proc" {
         remember_procs(&batches)?;
     }
+    let batches = if table == "pg_type" {
+        batches
+            .into_iter()
+            .map(fix_pg_type)
+            .collect::<Result<_>>()?
+    } else {
+        batches
+    };
     Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
 }
 

@@ -13,6 +13,7 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
+use crate::catalog::oid::{INFORMATION_SCHEMA_NAMESPACE, PG_TOAST_NAMESPACE};
 use crate::catalog::pg_relations::UTF8_ENCODING;
 use crate::catalog::state::CatalogState;
 use crate::catalog::types::PgType;
@@ -324,6 +325,32 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
         s(),
         |_, row| expand_array_first(row),
     ));
+    fns.push(Udf::function(
+        "pg_table_is_visible",
+        any_of(&[1]),
+        DataType::Boolean,
+        s(),
+        |s, row| {
+            Ok(ScalarValue::Boolean(int(row, 0).and_then(|oid| {
+                s.by_oid(oid)
+                    .map(|r| r.schema == "pg_catalog" || r.schema == "public")
+            })))
+        },
+    ));
+    fns.push(Udf::function(
+        "pg_type_is_visible",
+        any_of(&[1]),
+        DataType::Boolean,
+        s(),
+        |_, row| {
+            Ok(ScalarValue::Boolean(int(row, 0).map(|oid| {
+                !matches!(
+                    crate::catalog::retyped::type_namespace(oid),
+                    Some(INFORMATION_SCHEMA_NAMESPACE | PG_TOAST_NAMESPACE)
+                )
+            })))
+        },
+    ));
     for name in VISIBLE {
         fns.push(Udf::function(
             name,
@@ -345,10 +372,9 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
     fns
 }
 
-/// Every object is visible on the search path (there is one user schema).
+/// Every other object is visible on the search path (there is one user
+/// schema, and no functions, operators ... outside `pg_catalog`).
 const VISIBLE: &[&str] = &[
-    "pg_table_is_visible",
-    "pg_type_is_visible",
     "pg_function_is_visible",
     "pg_collation_is_visible",
     "pg_opclass_is_visible",
