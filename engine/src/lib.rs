@@ -17,6 +17,7 @@
 //! catalog/     pg_catalog and information_schema, stable OIDs
 //! functions/   PostgreSQL functions clients call (catalog and session)
 //! names.rs     PostgreSQL's result column names (FigureColname)
+//! pg_typing.rs plan rules giving results PostgreSQL's types (int4 arithmetic)
 //! error.rs     EngineError and its SQLSTATEs
 //! session.rs   Engine (one per server), EnginePlan: plan, bind, execute
 //! ```
@@ -30,6 +31,7 @@ pub mod convert;
 pub mod error;
 pub mod functions;
 pub mod names;
+pub mod pg_typing;
 pub mod provider;
 pub mod session;
 

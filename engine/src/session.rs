@@ -151,6 +151,7 @@ impl Engine {
         let plan = state
             .statement_to_plan(DFStatement::Statement(Box::new(statement)))
             .await?;
+        let plan = crate::pg_typing::postgres_types(plan)?;
         if !is_query(&plan) {
             return Err(EngineError::unsupported(
                 "only queries run on the general engine",

@@ -137,6 +137,16 @@ async fn catalog_functions_answer_like_postgres() {
         ("SELECT pg_catalog.format_type(25, -1)".into(), "text"),
         ("SELECT pg_get_userbyid(10)".into(), "postgres"),
         (
+            "SELECT CAST(CAST(format('%I.%I', 'public', 'temperatures') AS regclass) AS oid) \
+             = 'public.temperatures'::regclass"
+                .into(),
+            "true",
+        ),
+        (
+            "SELECT ('pg_catalog' || '.' || 'pg_class')::regclass::text".into(),
+            "pg_class",
+        ),
+        (
             "SELECT pg_table_is_visible('information_schema.tables'::regclass)".into(),
             "false",
         ),
@@ -254,4 +264,10 @@ async fn catalog_functions_answer_like_postgres() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let missing = query(e, "SELECT format('%I.%I', 'public', 'nope')::regclass").await;
+    assert_eq!(
+        missing.err().map(|e| e.sqlstate),
+        Some("42P01"),
+        "a computed name of no relation"
+    );
 }

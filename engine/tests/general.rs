@@ -265,3 +265,70 @@ async fn tables_assumed_empty_are_empty() {
         assert_eq!(n, vec![vec!["0".to_owned()]], "{t}");
     }
 }
+
+/// Integer arithmetic with a literal keeps PostgreSQL's `int4`, and an
+/// overflow is an error, not a wrapped value.
+#[tokio::test]
+async fn int4_arithmetic_with_literals_stays_int4() {
+    let f = fixture();
+    let e = &f.engine;
+    let cases = [
+        ("SELECT CAST(5 AS integer) + 1 AS v", DataType::Int32, "6"),
+        (
+            "SELECT ((CAST(extract(dow FROM measured_at) AS integer) + 1) % 7) + 1 AS v \
+             FROM temperatures GROUP BY 1 ORDER BY 1 LIMIT 1",
+            DataType::Int32,
+            "1",
+        ),
+        ("SELECT 1 - CAST(5 AS smallint) AS v", DataType::Int32, "-4"),
+        (
+            "SELECT CAST(5 AS integer) + 3000000000 AS v",
+            DataType::Int64,
+            "3000000005",
+        ),
+        ("SELECT CAST(5 AS bigint) + 1 AS v", DataType::Int64, "6"),
+        (
+            "SELECT v FROM (SELECT CAST(7 AS integer) / 2 AS v) s WHERE v = 3",
+            DataType::Int32,
+            "3",
+        ),
+    ];
+    for (sql, ty, want) in cases {
+        let plan = e.plan(sql, &vars(), &[]).await.unwrap();
+        assert_eq!(plan.schema.field(0).data_type(), &ty, "{sql}");
+        let rows = query(e, sql).await.unwrap();
+        assert_eq!(rows[0][0], want, "{sql}");
+    }
+    // UNION: both branches int4, so the union's column is int4.
+    let sql = "SELECT a FROM (SELECT CAST(5 AS integer) - 1 AS a FROM temperatures \
+               UNION ALL SELECT CAST(2 AS smallint) - 1 AS a) s ORDER BY a LIMIT 1";
+    let plan = e.plan(sql, &vars(), &[]).await.unwrap();
+    assert_eq!(
+        plan.schema.field(0).data_type(),
+        &DataType::Int32,
+        "{}",
+        plan.logical_plan().display_indent()
+    );
+    assert_eq!(query(e, sql).await.unwrap()[0][0], "1");
+    let overflow = query(e, "SELECT CAST(2000000000 AS integer) * 2").await;
+    assert!(overflow.is_err(), "int4 overflow must fail: {overflow:?}");
+}
+
+/// `nullif` of a `"char"` catalog column is still `"char"` (pgjdbc's getColumns).
+#[tokio::test]
+async fn nullif_keeps_a_catalog_columns_type() {
+    let f = fixture();
+    let e = &f.engine;
+    let sql = "SELECT nullif(a.attidentity, '') AS attidentity, a.attidentity AS raw \
+               FROM pg_catalog.pg_attribute a";
+    let plan = e.plan(sql, &vars(), &[]).await.unwrap();
+    let tag = |i: usize| {
+        plan.schema
+            .field(i)
+            .metadata()
+            .get(isotherm_engine::catalog::PG_TYPE_KEY)
+            .cloned()
+    };
+    assert_eq!(tag(1), Some("char".to_owned()), "{:?}", plan.schema);
+    assert_eq!(tag(0), Some("char".to_owned()), "{:?}", plan.logical_plan());
+}

@@ -64,7 +64,6 @@ SELECT "n"."nspname" AS "schema", "c"."relname" AS "name", CASE "c"."relkind" WH
 SELECT nspname, typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid IN (SELECT DISTINCT enumtypid FROM pg_enum e)
 
 -- name: sync.describe_fields
--- known: a regclass cast of computed text (format('%I.%I', ...)::regclass) is planned as an integer cast
 -- source: metabase/metabase src/metabase/driver/postgres.clj (sql-jdbc.sync/describe-fields-sql, rendered by HoneySQL 2)
 -- compare: exact
 -- param: varchar public
@@ -122,7 +121,6 @@ SELECT CAST(DATE_TRUNC('month', "public"."temperatures"."date") AS date) AS "dat
 SELECT (DATE_TRUNC('week', ("public"."temperatures"."measured_at" + INTERVAL '1 day')) + INTERVAL '-1 day') AS "measured_at", COUNT(*) AS "count" FROM "public"."temperatures" GROUP BY (DATE_TRUNC('week', ("public"."temperatures"."measured_at" + INTERVAL '1 day')) + INTERVAL '-1 day') ORDER BY (DATE_TRUNC('week', ("public"."temperatures"."measured_at" + INTERVAL '1 day')) + INTERVAL '-1 day') ASC
 
 -- name: query.by_day_of_week
--- known: general path: integer arithmetic on an int4 cast widens to int8 in DataFusion
 -- source: metabase/metabase src/metabase/driver/postgres.clj (sql.qp/date :day-of-week -> extract(dow) + 1 with start-of-week offset)
 -- compare: exact
 SELECT ((CAST(extract(dow from "public"."temperatures"."measured_at") AS integer) + 1) % 7) + 1 AS "measured_at", AVG("public"."temperatures"."humidity") AS "avg" FROM "public"."temperatures" GROUP BY ((CAST(extract(dow from "public"."temperatures"."measured_at") AS integer) + 1) % 7) + 1 ORDER BY ((CAST(extract(dow from "public"."temperatures"."measured_at") AS integer) + 1) % 7) + 1 ASC

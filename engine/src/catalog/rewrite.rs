@@ -450,6 +450,19 @@ impl VisitorMut for AfterParse<'_> {
             let one = Expr::Value(Value::Number("1".to_owned(), false).with_empty_span());
             *expr = call("unnest", vec![call("generate_series", vec![one, count])]);
         }
+        // `format('%I.%I', s, t)::regclass` -> `regclass_in(...)`: a name
+        // computed as text is looked up (datafusion-pg-catalog resolves
+        // literals only and would cast the text to an integer).
+        if let Expr::Cast {
+            expr: operand,
+            data_type,
+            ..
+        } = expr
+            && type_name(data_type) == "regclass"
+            && computes_text(operand)
+        {
+            *expr = call("regclass_in", vec![(**operand).clone()]);
+        }
         // `x::regclass::text` -> `regclass_name(x)`.
         if let Expr::Cast {
             expr: inner,
@@ -457,14 +470,22 @@ impl VisitorMut for AfterParse<'_> {
             ..
         } = expr
             && is_text(data_type)
-            && let Expr::Cast {
-                expr: operand,
-                data_type: reg,
-                ..
-            } = inner.as_ref()
-            && let Some(func) = reg_name_function(reg)
         {
-            *expr = call(func, vec![(**operand).clone()]);
+            match inner.as_ref() {
+                Expr::Cast {
+                    expr: operand,
+                    data_type: reg,
+                    ..
+                } => {
+                    if let Some(func) = reg_name_function(reg) {
+                        *expr = call(func, vec![(**operand).clone()]);
+                    }
+                }
+                Expr::Function(f) if f.name.to_string() == "regclass_in" => {
+                    *expr = call("regclass_name", vec![(**inner).clone()]);
+                }
+                _ => {}
+            }
         }
         // `LIKE p ESCAPE '/'` -> `LIKE replace(p, '/', '\\')`: DataFusion only
         // takes the backslash as escape character.
@@ -586,8 +607,13 @@ fn fix_projections(body: &mut SetExpr) {
                     && let Some(func) = reg_name_function(data_type)
                 {
                     let alias = output_name(operand);
+                    let oid = if func == "regclass_name" && computes_text(operand) {
+                        call("regclass_in", vec![(**operand).clone()])
+                    } else {
+                        (**operand).clone()
+                    };
                     *item = SelectItem::ExprWithAlias {
-                        expr: call(func, vec![(**operand).clone()]),
+                        expr: call(func, vec![oid]),
                         alias: Ident::new(alias),
                     };
                 }
@@ -695,6 +721,38 @@ fn type_name(dt: &DataType) -> String {
 
 fn is_text(dt: &DataType) -> bool {
     matches!(type_name(dt).as_str(), "text" | "varchar" | "name")
+}
+
+/// Whether `e` evidently computes text: a concatenation, a cast to text or
+/// a call of a string function.
+fn computes_text(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => computes_text(inner),
+        Expr::BinaryOp {
+            op: BinaryOperator::StringConcat,
+            ..
+        } => true,
+        Expr::Cast { data_type, .. } => is_text(data_type),
+        Expr::Function(f) => {
+            let name = f.name.to_string().to_ascii_lowercase();
+            let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+            matches!(
+                name,
+                "format"
+                    | "concat"
+                    | "concat_ws"
+                    | "quote_ident"
+                    | "lower"
+                    | "upper"
+                    | "btrim"
+                    | "trim"
+                    | "replace"
+                    | "substring"
+                    | "substr"
+            )
+        }
+        _ => false,
+    }
 }
 
 fn reg_name_function(dt: &DataType) -> Option<&'static str> {

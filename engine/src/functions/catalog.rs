@@ -161,6 +161,25 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
                 ))
             },
         ),
+        // `text::regclass` of a computed name: the OID, or 42P01.
+        Udf::function(
+            "regclass_in",
+            any_of(&[1]),
+            DataType::Int32,
+            s(),
+            |s, row| {
+                let Some(name) = text(row, 0) else {
+                    return Ok(ScalarValue::Int32(None));
+                };
+                match s.resolve(&name) {
+                    Some(r) => Ok(ScalarValue::Int32(Some(r.oid))),
+                    None => Err(super::udf::pg_error(
+                        "42P01",
+                        format!("relation \"{name}\" does not exist"),
+                    )),
+                }
+            },
+        ),
         Udf::function(
             "to_regtype",
             any_of(&[1]),

@@ -10,9 +10,9 @@
 //! | Boolean                               | bool (16)          | Boolean                |
 //! | Int8, Int16, UInt8                    | int2 (21)          | Int16                  |
 //! | Int32, UInt16                         | int4 (23)          | Int32                  |
-//! | Int64                                 | int8 (20)          | Int64                  |
+//! | Int64; UInt64 (`row_number()`, ...)   | int8 (20)          | Int64                  |
 //! | UInt32; Int32 marked `pg.oid_alias`   | oid (26)           | Int64                  |
-//! | UInt64, Decimal*                      | numeric (1700)     | Decimal128             |
+//! | Decimal*                              | numeric (1700)     | Decimal128             |
 //! | Float16, Float32                      | float4 (700)       | Float32                |
 //! | Float64                               | float8 (701)       | Float64                |
 //! | Utf8, LargeUtf8, Utf8View, Null       | text (25)          | Utf8                   |
@@ -278,10 +278,11 @@ pub fn kind_of(dt: &DataType) -> Kind {
         DataType::Boolean => Kind::Bool,
         DataType::Int8 | DataType::Int16 | DataType::UInt8 => Kind::Int2,
         DataType::Int32 | DataType::UInt16 => Kind::Int4,
-        DataType::Int64 => Kind::Int8,
+        // DataFusion's row_number(), rank(), ntile() are UInt64 where
+        // PostgreSQL's are bigint (a value over 2^63 fails the cast).
+        DataType::Int64 | DataType::UInt64 => Kind::Int8,
         DataType::UInt32 => Kind::Oid,
-        DataType::UInt64
-        | DataType::Decimal32(_, _)
+        DataType::Decimal32(_, _)
         | DataType::Decimal64(_, _)
         | DataType::Decimal128(_, _)
         | DataType::Decimal256(_, _) => Kind::Numeric,
