@@ -139,8 +139,8 @@ pub fn type_name(dt: &DataType) -> String {
 
 /// The output names of a statement's columns, as far as the statement
 /// alone tells them: one entry per result column before the first `*`
-/// (`Some(name)` for an unaliased expression, `None` where the planner's
-/// name stands: aliases, columns), then, after a `*`, the items following
+/// (`Some(name)` for an expression or alias, `None` where the planner's
+/// name stands: columns), then, after a `*`, the items following
 /// the last `*` counted from the end. Empty for anything but a query.
 pub fn output_names(stmt: &Statement) -> Names {
     match stmt {
@@ -176,6 +176,12 @@ fn query_names(q: &Query) -> Names {
 fn select_names(items: &[SelectItem]) -> Names {
     let name = |item: &SelectItem| match item {
         SelectItem::UnnamedExpr(e) => Some(column_name(e).0),
+        // An alias is the name, even where the planner needed another
+        // (a name repeated in the select list).
+        SelectItem::ExprWithAlias { alias, .. } => Some(match alias.quote_style {
+            Some(_) => alias.value.clone(),
+            None => alias.value.to_lowercase(),
+        }),
         _ => None,
     };
     let star = |item: &SelectItem| {
@@ -283,8 +289,12 @@ mod tests {
     }
 
     #[test]
-    fn aliases_and_stars_keep_the_planner_names() {
-        assert_eq!(head("SELECT a AS b, count(*)"), vec!["-", "count"]);
+    fn aliases_name_and_stars_keep_the_planner_names() {
+        assert_eq!(head("SELECT a AS b, count(*)"), vec!["b", "count"]);
+        assert_eq!(
+            head("SELECT a AS TABLE_SCHEM, b AS \"Q\""),
+            vec!["table_schem", "Q"]
+        );
         let n = names("SELECT x.oid, x.* FROM t x");
         assert_eq!(
             (n.head, n.tail, n.star),

@@ -136,6 +136,12 @@ async fn catalog_functions_answer_like_postgres() {
         ),
         ("SELECT pg_catalog.format_type(25, -1)".into(), "text"),
         ("SELECT pg_get_userbyid(10)".into(), "postgres"),
+        ("SELECT 'pg_class'::regclass".into(), "pg_class"),
+        ("SELECT 'pg_class'::regclass::oid".into(), "1259"),
+        (
+            "SELECT count(*) FROM pg_class WHERE oid = 'pg_class'::regclass".into(),
+            "1",
+        ),
         (
             "SELECT CAST(CAST(format('%I.%I', 'public', 'temperatures') AS regclass) AS oid) \
              = 'public.temperatures'::regclass"
@@ -229,11 +235,10 @@ async fn catalog_functions_answer_like_postgres() {
         ("SELECT to_regclass('public.temperatures')".into(), &oid),
         ("SELECT to_regclass('pg_class')".into(), "1259"),
         ("SELECT to_regclass('nope') IS NULL".into(), "true"),
-        ("SELECT 'temperatures'::regclass".into(), &oid),
+        ("SELECT 'temperatures'::regclass".into(), "temperatures"),
         ("SELECT 'public.temperatures'::regclass::oid".into(), &oid),
-        ("SELECT 'pg_class'::regclass".into(), "1259"),
-        ("SELECT 'public'::regnamespace".into(), "2200"),
-        ("SELECT 'int8'::regtype".into(), "20"),
+        ("SELECT 'public'::regnamespace::oid".into(), "2200"),
+        ("SELECT 'int8'::regtype::oid".into(), "20"),
         (
             "SELECT count(*) FROM pg_class WHERE relname OPERATOR(pg_catalog.~) '^(temperatures)$'"
                 .into(),

@@ -30,6 +30,8 @@ pub struct Column {
     pub oid: u32,
     /// `typlen`.
     pub size: i16,
+    /// A table's plain column: the table's OID and the attribute number.
+    pub source: Option<(u32, i16)>,
 }
 
 impl Column {
@@ -46,6 +48,7 @@ pub fn columns_of_fields(fields: &[Field]) -> Vec<Column> {
             name: f.name.clone(),
             oid: f.ty.oid(),
             size: f.ty.type_size(),
+            source: f.source,
         })
         .collect()
 }
@@ -61,6 +64,7 @@ pub fn columns_of_schema(schema: &SchemaRef) -> Vec<Column> {
                 name: f.name().clone(),
                 oid: k.oid(),
                 size: k.type_size(),
+                source: isotherm_engine::provider::column_source(f),
             }
         })
         .collect()
@@ -86,7 +90,15 @@ pub fn field_infos(columns: &[Column], format: Option<&Format>) -> Vec<FieldInfo
             } else {
                 FieldFormat::Text
             };
-            FieldInfo::new(c.name.clone(), None, None, c.pg_type(), fmt).with_type_size(c.size)
+            let (table, attnum) = c.source.unzip();
+            FieldInfo::new(
+                c.name.clone(),
+                table.map(|t| t as i32),
+                attnum,
+                c.pg_type(),
+                fmt,
+            )
+            .with_type_size(c.size)
         })
         .collect()
 }
@@ -100,6 +112,8 @@ pub enum Rows {
     },
     Arrow {
         names: Vec<String>,
+        /// Each column's table OID and attnum, for a table's plain column.
+        sources: Vec<Option<(u32, i16)>>,
         kinds: Vec<Kind>,
         /// One array per column, already in its kind's canonical type.
         columns: Vec<ArrayRef>,
@@ -146,6 +160,11 @@ impl Rows {
         }
         Ok(Rows::Arrow {
             names: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            sources: schema
+                .fields()
+                .iter()
+                .map(|f| isotherm_engine::provider::column_source(f))
+                .collect(),
             kinds,
             columns,
             len,
@@ -174,13 +193,20 @@ impl Rows {
     pub fn columns(&self) -> Vec<Column> {
         match self {
             Rows::Values { fields, .. } => columns_of_fields(fields),
-            Rows::Arrow { names, kinds, .. } => names
+            Rows::Arrow {
+                names,
+                kinds,
+                sources,
+                ..
+            } => names
                 .iter()
                 .zip(kinds)
-                .map(|(n, k)| Column {
+                .zip(sources)
+                .map(|((n, k), source)| Column {
                     name: n.clone(),
                     oid: k.oid(),
                     size: k.type_size(),
+                    source: *source,
                 })
                 .collect(),
         }

@@ -65,7 +65,6 @@ SELECT "SUBCOL" AS "COL" FROM (SELECT 1 AS "SUBCOL") "SUBQUERY" GROUP BY 2
 SELECT * FROM "public"."temperatures" "temperatures" WHERE (1 = 0)
 
 -- name: metadata.result_set_nullability
--- known: RowDescription carries no table OID yet, so pgjdbc's metadata lookup by it finds no rows
 -- source: pgjdbc 42.5.5 PgResultSetMetaData.fetchFieldMetaData (isNullable/isAutoIncrement/getTableName on the where-false result; one row per column, the table OID taken from RowDescription), captured
 -- compare: exact
 SELECT c.oid, a.attnum, a.attname, c.relname, n.nspname, a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), a.attidentity != '' OR pg_catalog.pg_get_expr(d.adbin, d.adrelid) LIKE '%nextval(%' FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON (c.relnamespace = n.oid) JOIN pg_catalog.pg_attribute a ON (c.oid = a.attrelid) JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid) LEFT JOIN pg_catalog.pg_attrdef d ON (d.adrelid = a.attrelid AND d.adnum = a.attnum) JOIN (SELECT {{rowdesc_oid:public.temperatures}} AS oid , 1 AS attnum UNION ALL SELECT {{rowdesc_oid:public.temperatures}}, 2 UNION ALL SELECT {{rowdesc_oid:public.temperatures}}, 3 UNION ALL SELECT {{rowdesc_oid:public.temperatures}}, 4 UNION ALL SELECT {{rowdesc_oid:public.temperatures}}, 5 UNION ALL SELECT {{rowdesc_oid:public.temperatures}}, 6 UNION ALL SELECT {{rowdesc_oid:public.temperatures}}, 7) vals ON (c.oid = vals.oid AND a.attnum = vals.attnum) 

@@ -825,3 +825,36 @@ async fn engine_result_types_on_the_wire() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// RowDescription names the table and attribute of a result column that is a
+/// table's plain column, on both paths, and nothing for computed columns, as
+/// PostgreSQL does (pgjdbc's ResultSetMetaData looks columns up by them).
+#[tokio::test]
+async fn row_description_names_source_columns() {
+    let f = fixture("wire_rowdesc_sources").await;
+    let oid_sql = "SELECT 'public.temperatures'::regclass::oid";
+    let pg_oid: u32 = f.pg.query_one(oid_sql, &[]).await.expect("pg oid").get(0);
+    let iso_oid: u32 = f.iso.query_one(oid_sql, &[]).await.expect("iso oid").get(0);
+    for sql in [
+        "SELECT * FROM temperatures",
+        "SELECT region, count(*), max(temperature) AS t FROM temperatures GROUP BY region",
+        "SELECT station AS s, temperature + 1 FROM temperatures WHERE region = 'europe'",
+        "SELECT region, rank() OVER (ORDER BY temperature) FROM temperatures",
+        "SELECT t.country, u.region FROM temperatures t JOIN temperatures u ON t.station = u.station",
+        "SELECT 1 AS one",
+    ] {
+        let (p, i) = prepare_both(&f, sql, &[]).await;
+        let sources = |s: &tokio_postgres::Statement, table: u32| -> Vec<Option<i16>> {
+            s.columns()
+                .iter()
+                .map(|c| match c.table_oid() {
+                    Some(t) if t == table => c.column_id(),
+                    Some(other) => panic!("{sql}: column {} from table {other}", c.name()),
+                    None => None,
+                })
+                .collect()
+        };
+        let want = sources(&p, pg_oid);
+        assert_eq!(want, sources(&i, iso_oid), "{sql}");
+    }
+}

@@ -111,7 +111,8 @@ pub fn before_parse<'a>(
                         EngineError::new("42P01", format!("relation \"{name}\" does not exist"))
                     })?,
             };
-            out.push_str(&oid.to_string());
+            // Still a regclass: shown as a name in a select list.
+            out.push_str(&format!("{oid}::regclass"));
             i = end;
             replaced = true;
         } else {
@@ -597,16 +598,54 @@ fn fix_projections(body: &mut SetExpr) {
         SetExpr::Select(select) => {
             let mut seen: Vec<String> = Vec::new();
             for item in &mut select.projection {
+                // `x::oid` -> `pg_oid(x::oid) AS x`: described as oid, not
+                // integer (DataFusion's cast keeps no type tag).
+                let (e, alias) = match item {
+                    SelectItem::UnnamedExpr(e) => (e.clone(), None),
+                    SelectItem::ExprWithAlias { expr, alias } => {
+                        (expr.clone(), Some(alias.clone()))
+                    }
+                    _ => continue,
+                };
+                if let Expr::Cast {
+                    expr: operand,
+                    data_type,
+                    ..
+                } = &e
+                    && type_name(data_type) == "oid"
+                {
+                    let alias = alias.unwrap_or_else(|| {
+                        Ident::new(match operand.as_ref() {
+                            Expr::Function(f) => {
+                                f.name.0.last().and_then(|p| p.as_ident()).map_or_else(
+                                    || "oid".to_owned(),
+                                    |i| i.value.to_ascii_lowercase(),
+                                )
+                            }
+                            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                                output_name(operand)
+                            }
+                            _ => "oid".to_owned(),
+                        })
+                    });
+                    *item = SelectItem::ExprWithAlias {
+                        expr: call("pg_oid", vec![e]),
+                        alias,
+                    };
+                }
                 if let SelectItem::UnnamedExpr(e) = item
                     && let Expr::Cast {
                         expr: operand,
                         data_type,
                         ..
                     } = e
-                    && !matches!(operand.as_ref(), Expr::Value(_))
                     && let Some(func) = reg_name_function(data_type)
                 {
-                    let alias = output_name(operand);
+                    // A cast literal is named after its type, as in PostgreSQL.
+                    let alias = match operand.as_ref() {
+                        Expr::Value(_) => type_name(data_type),
+                        other => output_name(other),
+                    };
                     let oid = if func == "regclass_name" && computes_text(operand) {
                         call("regclass_in", vec![(**operand).clone()])
                     } else {
@@ -622,9 +661,20 @@ fn fix_projections(body: &mut SetExpr) {
                     SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
                     _ => continue,
                 };
+                // A repeated name gets a unique internal one (DataFusion
+                // requires it; clients see the names of the statement as
+                // written, see `crate::names`).
+                let expr = match item {
+                    SelectItem::UnnamedExpr(e)
+                        if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) =>
+                    {
+                        Some(e.clone())
+                    }
+                    SelectItem::ExprWithAlias { expr, .. } => Some(expr.clone()),
+                    _ => None,
+                };
                 if seen.contains(&name)
-                    && let SelectItem::UnnamedExpr(e) = item
-                    && !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                    && let Some(expr) = expr
                 {
                     let mut n = 2;
                     let alias = loop {
@@ -635,7 +685,7 @@ fn fix_projections(body: &mut SetExpr) {
                         n += 1;
                     };
                     *item = SelectItem::ExprWithAlias {
-                        expr: e.clone(),
+                        expr,
                         alias: Ident::with_quote('"', alias.clone()),
                     };
                     seen.push(alias);
@@ -881,7 +931,9 @@ mod tests {
         .ok();
         assert_eq!(
             out.as_deref(),
-            Some("SELECT 1259, 1259, 1259, 42, c.oid::regclass FROM c")
+            Some(
+                "SELECT 1259::regclass, 1259::regclass, 1259::regclass, 42::regclass, c.oid::regclass FROM c"
+            )
         );
         let out = before_parse("SELECT typinput='pg_catalog.array_in'::regproc", &c, &[]).ok();
         assert_eq!(out.as_deref(), Some("SELECT typinput='array_in'"));

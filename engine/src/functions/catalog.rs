@@ -161,6 +161,20 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
                 ))
             },
         ),
+        // `x::oid`: the value, described as an oid (DataFusion's cast to
+        // the Int32 standing for oid keeps no type tag).
+        Udf::typed_function(
+            "pg_oid",
+            any_of(&[1]),
+            DataType::Int32,
+            "oid",
+            s(),
+            |_, row| {
+                Ok(ScalarValue::Int32(
+                    int(row, 0).and_then(|v| i32::try_from(v).ok()),
+                ))
+            },
+        ),
         // `text::regclass` of a computed name: the OID, or 42P01.
         Udf::function(
             "regclass_in",

@@ -73,6 +73,26 @@ impl<S: Send + Sync + 'static> Udf<S> {
     }
 
     /// A function returning PostgreSQL's `name` (text on Arrow's side).
+    /// A function whose result the protocol describes as PostgreSQL type
+    /// `pg_type` (see [`crate::catalog::PG_TYPE_KEY`]).
+    pub fn typed_function(
+        name: &'static str,
+        signature: Signature,
+        ret: DataType,
+        pg_type: &'static str,
+        state: Arc<S>,
+        body: Body<S>,
+    ) -> ScalarUDF {
+        ScalarUDF::new_from_impl(Udf {
+            name,
+            signature,
+            ret,
+            pg_type: Some(pg_type),
+            state,
+            body,
+        })
+    }
+
     pub fn name_function(
         name: &'static str,
         signature: Signature,

@@ -35,6 +35,18 @@ use isotherm_indexer::IndexError;
 
 use crate::backend::Backend;
 
+/// Field metadata of a table's column: `<table oid>.<attnum>`. It follows
+/// the column through projections, aliases and joins (not through
+/// expressions), which is when PostgreSQL's RowDescription names the column's
+/// table and attribute too.
+pub const SOURCE_KEY: &str = "pg.source";
+
+/// The `(table OID, attnum)` a result field passes through, if any.
+pub fn column_source(field: &datafusion::arrow::datatypes::Field) -> Option<(u32, i16)> {
+    let (table, attnum) = field.metadata().get(SOURCE_KEY)?.split_once('.')?;
+    Some((table.parse().ok()?, attnum.parse().ok()?))
+}
+
 pub use chunks::CHUNK_ROWS;
 pub use exec::IsothermScanExec;
 pub use pushdown::{Translated, display_predicate, translate};

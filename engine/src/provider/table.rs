@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::Result;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
@@ -34,7 +34,7 @@ impl std::fmt::Debug for IsothermTable {
 
 impl IsothermTable {
     pub fn new(backend: Arc<dyn Backend>, table: Arc<TableSchema>) -> Self {
-        let schema = table_arrow_schema(&table);
+        let schema = with_sources(&table_arrow_schema(&table), &table.name);
         IsothermTable {
             backend,
             table,
@@ -53,6 +53,23 @@ impl IsothermTable {
     pub fn table_schema(&self) -> &Arc<TableSchema> {
         &self.table
     }
+}
+
+/// `schema` with each field marked as column `n` of table `name`
+/// ([`super::SOURCE_KEY`]), so results that pass a column through say so.
+fn with_sources(schema: &SchemaRef, name: &str) -> SchemaRef {
+    let oid = crate::catalog::oid::relation_oid("public", name);
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut metadata = f.metadata().clone();
+            metadata.insert(super::SOURCE_KEY.to_owned(), format!("{oid}.{}", i + 1));
+            f.as_ref().clone().with_metadata(metadata)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 #[async_trait]

@@ -77,6 +77,17 @@ pub fn data_type(dt: &DataType) -> SqlResult<PgType> {
                 Some("bool" | "boolean") => PgType::Bool,
                 Some("date") => PgType::Date,
                 Some("timestamp") => PgType::Timestamp,
+                // PostgreSQL types the index has no values of: the general
+                // engine plans them.
+                Some(
+                    "oid" | "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace"
+                    | "regrole" | "regoper" | "regoperator" | "regconfig" | "name" | "char"
+                    | "bpchar" | "smallint" | "float4" | "real" | "bytea" | "json" | "jsonb"
+                    | "uuid" | "interval" | "time" | "timetz" | "xid" | "aclitem" | "int2vector"
+                    | "oidvector" | "pg_node_tree",
+                ) => {
+                    return Err(SqlError::unsupported(format!("type {}", parts.join("."))));
+                }
                 _ => {
                     return Err(SqlError::UndefinedObjectType(parts.join(".")));
                 }

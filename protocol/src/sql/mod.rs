@@ -38,6 +38,9 @@ use crate::types::{PgType, cast_value};
 pub struct Field {
     pub name: String,
     pub ty: PgType,
+    /// A plain column of a table: its table OID and attribute number, which
+    /// RowDescription carries (pgjdbc looks nullability up by them).
+    pub source: Option<(u32, i16)>,
 }
 
 impl Field {
@@ -45,6 +48,7 @@ impl Field {
         Field {
             name: name.into(),
             ty,
+            source: None,
         }
     }
 }

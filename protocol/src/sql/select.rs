@@ -20,7 +20,7 @@ use crate::error::{SqlError, SqlResult};
 use crate::session::Session;
 use crate::sql::literal::{coerce, constant};
 use crate::sql::names::{TableScope, column_name, ident, object_name, resolve_from};
-use crate::sql::out::{Out, OutPred};
+use crate::sql::out::{Out, OutExpr, OutPred};
 use crate::sql::row::{RowExpr, WhereBuilder, construct_name, contains_aggregate, row_expr};
 use crate::sql::translate::{Mode, OutBuilder};
 use crate::sql::{Field, Params};
@@ -237,6 +237,9 @@ impl Planner<'_> {
         }
         let (offset, limit) = b.limits(q)?;
         let mode = b.mode;
+        if let Some(sc) = &scope {
+            column_sources(&mut fields, &projection, &mode, sc);
+        }
         let table = scope.as_ref().map(|s| s.table.clone()).unwrap_or_default();
         let (source, input_types) = match mode {
             Mode::Const => (Source::Single, Vec::new()),
@@ -516,6 +519,30 @@ pub fn plan_filter(plan: &SelectPlan) -> Option<&Predicate> {
 
 mod branches;
 mod flatten;
+
+/// Marks the fields that are a table's plain columns with its OID and the
+/// column's attribute number (RowDescription's table OID and attnum).
+fn column_sources(fields: &mut [Field], projection: &[Out], mode: &Mode, scope: &TableScope) {
+    let inputs: Vec<&isotherm_indexer::Expr> = match mode {
+        Mode::Const => return,
+        Mode::Scan { cols, .. } => cols.iter().collect(),
+        Mode::Agg { groups, .. } => groups.iter().map(|g| &g.expr).collect(),
+    };
+    let table_oid = isotherm_engine::catalog::oid::relation_oid("public", &scope.table);
+    for (f, o) in fields.iter_mut().zip(projection) {
+        let OutExpr::Input(i) = &o.expr else { continue };
+        let Some(isotherm_indexer::Expr::Column(name)) = inputs.get(*i) else {
+            continue;
+        };
+        let attnum = scope.schema.columns.iter().position(|c| &c.name == name);
+        if let (Ok(oid), Some(Ok(attnum))) = (
+            u32::try_from(table_oid),
+            attnum.map(|a| i16::try_from(a + 1)),
+        ) {
+            f.source = Some((oid, attnum));
+        }
+    }
+}
 
 #[cfg(test)]
 mod bi_tests;

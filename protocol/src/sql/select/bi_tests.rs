@@ -299,7 +299,15 @@ fn subquery_wrappers_flatten() {
     );
     let (fields, _) =
         run("SELECT r FROM (SELECT region AS r FROM temperatures) s GROUP BY r").unwrap();
-    assert_eq!(fields, vec![Field::new("r", PgType::Text)]);
+    // Still the table's column `region` (attnum 2), as PostgreSQL reports it.
+    let table = isotherm_engine::catalog::oid::relation_oid("public", "temperatures");
+    assert_eq!(
+        fields,
+        vec![Field {
+            source: Some((u32::try_from(table).unwrap(), 2)),
+            ..Field::new("r", PgType::Text)
+        }]
+    );
     let b = backend();
     for sql in [
         "SELECT count(*) FROM (SELECT region FROM temperatures LIMIT 5) s",
