@@ -57,9 +57,10 @@ pub fn run_demo(args: DemoArgs) -> Result<ExitCode> {
             .await
             .map_err(|e| ServerError::Failed(format!("loading panicked: {e}")))??;
         let server = Server::bind(db, &args.listen, restore).await?;
+        let shutdown = shutdown_signal();
         println!("{}", server.ready_line());
         println!("{}", instructions(&server));
-        server.run(shutdown_signal()).await
+        server.run(shutdown).await
     });
     rt.shutdown_timeout(std::time::Duration::from_secs(10));
     result.map(|()| ExitCode::SUCCESS)

@@ -33,8 +33,9 @@ pub fn run_serve(args: ServeArgs) -> Result<ExitCode> {
     let result = rt.block_on(async {
         let (db, restore) = open_database(&args.data_dir).await?;
         let server = Server::bind(db, &args.listen, restore).await?;
+        let shutdown = shutdown_signal();
         println!("{}", server.ready_line());
-        server.run(shutdown_signal()).await
+        server.run(shutdown).await
     });
     // In-flight index writes are crash-safe; do not wait on them forever.
     rt.shutdown_timeout(SHUTDOWN_GRACE);
@@ -164,30 +165,39 @@ impl Server {
     }
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed
+/// when this is called (not when first polled), so a signal that arrives
+/// right after the ready line still shuts down cleanly. Call it within the
+/// runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
+        async move {
+            match streams {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                (int, term) => {
+                    let e = int.err().or(term.err()).map(|e| e.to_string());
+                    tracing::warn!(error = ?e, "cannot listen for SIGINT / SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!(error = %e, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }
