@@ -127,6 +127,7 @@ async fn catalog_functions_answer_like_postgres() {
     let f = fixture();
     let e = &f.engine;
     let oid = e.table_oid("temperatures").to_string();
+    let toast = format!("pg_toast.pg_toast_{oid}");
     let cases: Vec<(String, &str)> = vec![
         ("SELECT format_type(20, NULL)".into(), "bigint"),
         ("SELECT format_type(701, -1)".into(), "double precision"),
@@ -136,6 +137,33 @@ async fn catalog_functions_answer_like_postgres() {
         ),
         ("SELECT pg_catalog.format_type(25, -1)".into(), "text"),
         ("SELECT pg_get_userbyid(10)".into(), "postgres"),
+        (
+            "SELECT t.typname FROM pg_class c JOIN pg_type t ON t.oid = c.reltype \
+             AND t.typrelid = c.oid AND t.typtype = 'c' WHERE c.relname = 'temperatures'"
+                .into(),
+            "temperatures",
+        ),
+        (
+            "SELECT count(*) FROM pg_type a JOIN pg_type t ON a.typelem = t.oid \
+             WHERE a.typname = '_temperatures' AND t.oid = a.typelem AND t.typarray = a.oid"
+                .into(),
+            "1",
+        ),
+        (
+            "SELECT c.reltoastrelid::regclass::text FROM pg_class c WHERE relname = 'temperatures'"
+                .to_owned(),
+            &toast,
+        ),
+        (
+            "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON a.attrelid = c.oid \
+             WHERE c.relkind = 't' AND a.attnum > 0"
+                .into(),
+            "3",
+        ),
+        (
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'pg_toast'".into(),
+            "0",
+        ),
         ("SELECT 'pg_class'::regclass".into(), "pg_class"),
         ("SELECT 'pg_class'::regclass::oid".into(), "1259"),
         (
@@ -250,6 +278,11 @@ async fn catalog_functions_answer_like_postgres() {
         ("SELECT pg_size_pretty(123456789::bigint)".into(), "118 MB"),
         ("SELECT pg_is_in_recovery()".into(), "false"),
         ("SELECT pg_get_expr(NULL, 0) IS NULL".into(), "true"),
+        (
+            "SELECT pg_get_partkeydef(oid) IS NULL FROM pg_class WHERE relname = 'temperatures'"
+                .into(),
+            "true",
+        ),
         ("SELECT array_to_string(ARRAY['a','b'], ',')".into(), "a,b"),
         (
             "SELECT regclass_name(".to_owned() + &oid + ")",

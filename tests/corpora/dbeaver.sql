@@ -80,7 +80,6 @@ SELECT am.oid,am.* FROM pg_catalog.pg_am am
 ORDER BY am.oid
 
 -- name: navigator.tables
--- known: pg_class.reltype / reltoastrelid are 0 (Isotherm tables have no composite type or TOAST table); owner as in roles: Isotherm's one role is the bootstrap superuser (OID 10), the oracle's user an ordinary role (OID >= 16384) that owns the database and table
 -- source: model/PostgreSchema.java TableCache.prepareLookupStatement (server >= 10: partition columns)
 -- compare: exact
 -- ignore: relpages relallvisible relfrozenxid relminmxid
@@ -91,7 +90,6 @@ LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid=c.oid AND d.objsubid=0 A
 WHERE c.relnamespace=$1 AND c.relkind not in ('i','I','c')
 
 -- name: navigator.table_columns
--- known: pg_attribute.attmissingval is text[] (PostgreSQL: anyarray)
 -- source: model/PostgreSchema.java TableCache.prepareChildrenStatement (forTable, supportsSequences)
 -- compare: exact
 -- param: int8 {{oid:public.temperatures}}

@@ -174,6 +174,8 @@ fn tables(state: &CatalogState) -> Vec<Vec<V>> {
     state
         .relations()
         .iter()
+        // TOAST tables are not SQL tables.
+        .filter(|r| r.kind != "t")
         .map(|r| {
             let table = r.kind == "r";
             row(
@@ -219,7 +221,7 @@ fn table_privileges(state: &CatalogState) -> Vec<Vec<V>> {
 fn columns(state: &CatalogState) -> Vec<Vec<V>> {
     let db = state.database.as_str();
     let mut rows = Vec::new();
-    for r in state.relations() {
+    for r in state.relations().into_iter().filter(|r| r.kind != "t") {
         for (i, c) in r.columns.iter().enumerate() {
             rows.push(column_row(db, &r, i, c));
         }

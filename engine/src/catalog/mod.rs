@@ -13,6 +13,7 @@
 //! pg_settings.rs         pg_settings: the session's settings, PostgreSQL 15's descriptions
 //! pg_description.rs      pg_description: PostgreSQL 15's comments on builtin objects
 //! retyped.rs             datafusion-pg-catalog's pg_type, pg_proc, ... with name/"char"/regproc types
+//! row_types.rs           pg_type rows of Isotherm's tables' row types
 //! rewrite.rs             client SQL rewrites around datafusion-pg-catalog's parser
 //! ```
 //!
@@ -30,6 +31,7 @@ pub mod pg_relations;
 pub mod pg_settings;
 pub mod retyped;
 pub mod rewrite;
+pub mod row_types;
 pub mod state;
 pub mod table;
 pub mod types;
@@ -38,6 +40,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
@@ -85,6 +89,7 @@ pub fn install(
             upstream,
             state: state.clone(),
             retyped: Mutex::default(),
+            pg_type: Mutex::default(),
         }),
     )?;
     catalog.register_schema(
@@ -155,9 +160,34 @@ pub struct PgCatalog {
     state: Arc<CatalogState>,
     /// [`retyped`] tables, built on first use.
     retyped: Mutex<HashMap<String, Arc<MemTable>>>,
+    /// `pg_type`'s static rows (the tables' row types are added per query).
+    pg_type: Mutex<Option<(SchemaRef, Vec<RecordBatch>)>>,
 }
 
 impl PgCatalog {
+    /// `pg_type`: the static rows and the row types of today's tables.
+    async fn pg_type(&self) -> Result<Arc<dyn TableProvider>> {
+        let cached = self.pg_type.lock().clone();
+        let (schema, rows) = match cached {
+            Some(c) => c,
+            None => {
+                let Some(upstream) = self.upstream.table("pg_type").await? else {
+                    return Err(DataFusionError::Configuration(
+                        "datafusion-pg-catalog registered no pg_type".into(),
+                    ));
+                };
+                let c = retyped::retype_rows("pg_type", upstream).await?;
+                *self.pg_type.lock() = Some(c.clone());
+                c
+            }
+        };
+        let mut batches = rows.clone();
+        if let Some(b) = row_types::batch(&schema, &rows, &self.state)? {
+            batches.push(b);
+        }
+        Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+    }
+
     /// A [`retyped`] table, built on first use and kept.
     async fn retyped_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         if let Some(t) = self.retyped.lock().get(name) {
@@ -193,6 +223,12 @@ impl SchemaProvider for PgCatalog {
                 .into_provider()?,
             )),
             None if lower == "pg_description" => Ok(Some(pg_description::table()?)),
+            None if lower == "pg_type" => {
+                if !retyped::knows_procs() {
+                    self.retyped_table("pg_proc").await?;
+                }
+                self.pg_type().await.map(Some)
+            }
             None if retyped::is_retyped(&lower) => {
                 // Binary regproc values need pg_proc's OIDs: read it first.
                 if retyped::has_regproc(&lower) && !retyped::knows_procs() {

@@ -93,6 +93,21 @@ pub fn relation_oid(schema: &str, name: &str) -> i32 {
     hashed_oid(schema, name) as i32
 }
 
+/// The OID of a user relation's row type (`pg_class.reltype`, a
+/// `pg_type` row of type `c`) and of its array type.
+pub fn row_type_oids(schema: &str, name: &str) -> (i32, i32) {
+    let qualified = format!("{schema}.{name}");
+    (
+        hashed_oid("type", &qualified) as i32,
+        hashed_oid("type[]", &qualified) as i32,
+    )
+}
+
+/// The OID of a user relation's TOAST table (`pg_class.reltoastrelid`).
+pub fn toast_oid(schema: &str, name: &str) -> i32 {
+    hashed_oid("toast", &format!("{schema}.{name}")) as i32
+}
+
 /// FNV-1a 64 of `kind\0name`, folded into `16384..2^31`.
 fn hashed_oid(kind: &str, name: &str) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -193,16 +193,23 @@ fn pg_class(state: &CatalogState) -> Vec<Vec<V>> {
         .relations()
         .iter()
         .map(|r| {
-            let table = r.kind == "r";
+            let user = r.namespace == oid::PUBLIC_NAMESPACE;
+            let stored = matches!(r.kind, "r" | "t");
+            let row_type = if user {
+                oid::row_type_oids(&r.schema, &r.name).0
+            } else {
+                0
+            };
+            let toast = CatalogState::toast_relation(r).map_or(0, |t| t.oid);
             vec![
                 r.oid.into(),
                 r.name.as_str().into(),
                 r.namespace.into(),
-                0.into(),
+                row_type.into(),
                 0.into(),
                 state.relation_owner(r).1.into(),
-                (if table { oid::HEAP_AM } else { 0 }).into(),
-                (if table { r.oid } else { 0 }).into(),
+                (if stored { oid::HEAP_AM } else { 0 }).into(),
+                (if stored { r.oid } else { 0 }).into(),
                 0.into(),
                 0.into(),
                 // -1: never analyzed; Isotherm always knows its row counts.
@@ -210,7 +217,7 @@ fn pg_class(state: &CatalogState) -> Vec<Vec<V>> {
                     .row_count(r)
                     .map_or(V::Float(-1.0), |n| V::Float(n as f64)),
                 0.into(),
-                0.into(),
+                toast.into(),
                 false.into(),
                 false.into(),
                 "p".into(),
@@ -223,7 +230,7 @@ fn pg_class(state: &CatalogState) -> Vec<Vec<V>> {
                 false.into(),
                 false.into(),
                 true.into(),
-                (if table { "d" } else { "n" }).into(),
+                (if r.kind == "r" { "d" } else { "n" }).into(),
                 false.into(),
                 0.into(),
                 0.into(),
@@ -262,12 +269,55 @@ const PG_ATTRIBUTE: Spec = &[
     ("attacl", AclArray),
     ("attoptions", TextArray),
     ("attfdwoptions", TextArray),
-    ("attmissingval", TextArray),
+    ("attmissingval", AnyArray),
+];
+
+/// PostgreSQL's system columns of every table: `(name, type oid, attnum,
+/// length, by value, alignment)`.
+const SYSTEM_COLUMNS: &[(&str, i32, i64, i64, bool, &str)] = &[
+    ("tableoid", 26, -6, 4, true, "i"),
+    ("cmax", 29, -5, 4, true, "i"),
+    ("xmax", 28, -4, 4, true, "i"),
+    ("cmin", 29, -3, 4, true, "i"),
+    ("xmin", 28, -2, 4, true, "i"),
+    ("ctid", 27, -1, 6, false, "s"),
 ];
 
 fn pg_attribute(state: &CatalogState) -> Vec<Vec<V>> {
     let mut rows = Vec::new();
     for r in state.relations() {
+        if r.namespace == oid::PUBLIC_NAMESPACE || r.kind == "t" {
+            for (name, ty, attnum, len, byval, align) in SYSTEM_COLUMNS {
+                rows.push(vec![
+                    r.oid.into(),
+                    (*name).into(),
+                    (*ty).into(),
+                    0.into(),
+                    V::Int(*len),
+                    V::Int(*attnum),
+                    0.into(),
+                    (-1).into(),
+                    (-1).into(),
+                    (*byval).into(),
+                    (*align).into(),
+                    "p".into(),
+                    "".into(),
+                    true.into(),
+                    false.into(),
+                    false.into(),
+                    "".into(),
+                    "".into(),
+                    false.into(),
+                    true.into(),
+                    0.into(),
+                    0.into(),
+                    V::Null,
+                    V::Null,
+                    V::Null,
+                    V::Null,
+                ]);
+            }
+        }
         for (i, c) in r.columns.iter().enumerate() {
             let array = c.ty.typname.starts_with('_');
             rows.push(vec![

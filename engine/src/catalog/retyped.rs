@@ -186,6 +186,15 @@ pub fn is_retyped(table: &str) -> bool {
 /// `upstream`'s rows under a schema whose listed columns carry their
 /// PostgreSQL type, array columns parsed from their text into lists.
 pub async fn retype(table: &str, upstream: Arc<dyn TableProvider>) -> Result<Arc<MemTable>> {
+    let (schema, batches) = retype_rows(table, upstream).await?;
+    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+}
+
+/// [`retype`]'s schema and rows.
+pub async fn retype_rows(
+    table: &str,
+    upstream: Arc<dyn TableProvider>,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let schema = schema_for(table, &upstream.schema());
     let ctx = SessionContext::new();
     let batches = ctx.read_table(upstream)?.collect().await?;
@@ -212,7 +221,7 @@ pub async fn retype(table: &str, upstream: Arc<dyn TableProvider>) -> Result<Arc
     } else {
         batches
     };
-    Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+    Ok((schema, batches))
 }
 
 /// The element type of the array types kept as lists (`None`: not one).

@@ -101,7 +101,7 @@ impl CatalogState {
     /// The owner of a relation: the login role for Isotherm's tables, the
     /// bootstrap superuser for the catalog's own.
     pub fn relation_owner(&self, r: &Relation) -> (&str, i32) {
-        if r.namespace == oid::PUBLIC_NAMESPACE {
+        if r.namespace == oid::PUBLIC_NAMESPACE || r.kind == "t" {
             (self.owner.as_str(), self.owner_oid())
         } else {
             (oid::BOOTSTRAP_ROLE_NAME, oid::BOOTSTRAP_ROLE)
@@ -151,9 +151,41 @@ impl CatalogState {
         }
     }
 
-    /// Every relation: Isotherm's tables, then the catalog's own.
+    /// The TOAST table PostgreSQL would give a user table (it has one when
+    /// a column is of a variable-length type such as `text`): `pg_toast`'s
+    /// `pg_toast_<table oid>`, with its three columns.
+    pub fn toast_relation(r: &Relation) -> Option<Relation> {
+        if r.namespace != oid::PUBLIC_NAMESPACE || !r.columns.iter().any(|c| c.ty.storage == "x") {
+            return None;
+        }
+        let column = |name: &str, ty| Column {
+            name: name.to_owned(),
+            ty,
+            not_null: true,
+        };
+        Some(Relation {
+            oid: oid::toast_oid(&r.schema, &r.name),
+            namespace: oid::PG_TOAST_NAMESPACE,
+            schema: "pg_toast".to_owned(),
+            name: format!("pg_toast_{}", r.oid),
+            kind: "t",
+            columns: vec![
+                column("chunk_id", super::types::OID),
+                column("chunk_seq", super::types::INT4),
+                column("chunk_data", super::types::BYTEA),
+            ],
+        })
+    }
+
+    /// Every relation: Isotherm's tables and their TOAST tables, then the
+    /// catalog's own.
     pub fn relations(&self) -> Vec<Arc<Relation>> {
         let mut all = self.user_relations();
+        let toast: Vec<Arc<Relation>> = all
+            .iter()
+            .filter_map(|r| Self::toast_relation(r).map(Arc::new))
+            .collect();
+        all.extend(toast);
         all.extend(self.system.iter().cloned());
         all
     }

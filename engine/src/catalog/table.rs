@@ -44,6 +44,8 @@ pub enum Kind {
     Text,
     /// `pg_node_tree`: text.
     NodeTree,
+    /// `anyarray` (`pg_attribute.attmissingval`, always NULL here): text.
+    AnyArray,
     /// `name`: an identifier (text on the wire, type 19).
     Name,
     /// `varchar` (`character_data`, `yes_or_no` of `information_schema`).
@@ -128,7 +130,9 @@ fn field(name: &str, kind: Kind) -> Field {
         Kind::Float4 => DataType::Float32,
         Kind::Float8 => DataType::Float64,
         Kind::Bool => DataType::Boolean,
-        Kind::Text | Kind::NodeTree | Kind::Name | Kind::Varchar | Kind::Char => DataType::Utf8,
+        Kind::Text | Kind::NodeTree | Kind::AnyArray | Kind::Name | Kind::Varchar | Kind::Char => {
+            DataType::Utf8
+        }
         Kind::TimestampTz => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
         Kind::TextArray | Kind::AclArray => DataType::List(item(DataType::Utf8)),
         Kind::Int2Array | Kind::Int2Vector => DataType::List(item(DataType::Int16)),
@@ -150,6 +154,7 @@ fn field(name: &str, kind: Kind) -> Field {
         Kind::OidArray => tag(PG_TYPE_KEY, "_oid"),
         Kind::AclArray => tag(PG_TYPE_KEY, "_aclitem"),
         Kind::NodeTree => tag(PG_TYPE_KEY, "pg_node_tree"),
+        Kind::AnyArray => tag(PG_TYPE_KEY, "anyarray"),
         _ => f,
     }
 }
@@ -219,7 +224,7 @@ fn column<'a>(kind: Kind, vals: impl Iterator<Item = &'a V>) -> ArrayRef {
             });
             Arc::new(b.finish())
         }
-        Kind::Text | Kind::NodeTree | Kind::Name | Kind::Varchar | Kind::Char => {
+        Kind::Text | Kind::NodeTree | Kind::AnyArray | Kind::Name | Kind::Varchar | Kind::Char => {
             let mut b = StringBuilder::new();
             vals.for_each(|v| {
                 b.append_option(match v {

@@ -84,6 +84,7 @@ pub const TEXT: PgType = PgType {
     octet_length: Some(1_073_741_824),
     ..t(25, "text", "text", -1, false, "i", "x")
 };
+pub const BYTEA: PgType = t(17, "bytea", "bytea", -1, false, "i", "x");
 pub const DATE: PgType = PgType {
     datetime_precision: Some(0),
     ..t(1082, "date", "date", 4, true, "i", "p")

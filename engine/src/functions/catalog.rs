@@ -64,6 +64,8 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
         Udf::function("shobj_description", any_of(&[2]), DataType::Utf8, s(), null),
         Udf::function("pg_get_expr", any_of(&[2, 3]), DataType::Utf8, s(), null),
         Udf::function("pg_get_viewdef", any_of(&[1, 2]), DataType::Utf8, s(), null),
+        // No partitioned tables: NULL, as PostgreSQL answers for others.
+        Udf::function("pg_get_partkeydef", any_of(&[1]), DataType::Utf8, s(), null),
         Udf::function(
             "pg_get_serial_sequence",
             any_of(&[2]),

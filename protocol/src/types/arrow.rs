@@ -618,6 +618,17 @@ pub fn write_binary(
         Kind::Float4 => buf.put_f32(prim!(Float32Type)),
         Kind::Float8 => buf.put_f64(prim!(Float64Type)),
         Kind::Numeric => numeric::encode_binary(decimal(array, row, kind)?, buf),
+        // `"char"`: one byte; the empty value is the zero byte (charsend).
+        Kind::Text(18) => {
+            let v = array
+                .as_string_opt::<i32>()
+                .ok_or_else(|| wrong(kind))?
+                .value(row);
+            match v.as_bytes().first() {
+                Some(b) => buf.put_u8(*b),
+                None => buf.put_u8(0),
+            }
+        }
         // regproc held as a function name: its binary form is the OID.
         Kind::Text(24) => {
             let name = array
