@@ -10,6 +10,15 @@
 //! `Int32` with a checked cast, so an overflow is an error (as PostgreSQL's
 //! `integer out of range`) rather than a wrapped value.
 //!
+//! `extract(field FROM x)` is `numeric` in PostgreSQL 14+, with the scale
+//! of its field (6 for `epoch` and `second` of a timestamp, 3 for
+//! `milliseconds`, else 0); DataFusion computes `date_part`'s float8. The
+//! SQL rewrite marks each `extract` ([`EXTRACT_MARKER`]); here, with the
+//! argument's type known, it becomes a cast to `Decimal128(38, scale)`. And
+//! `floor` / `ceil` of a numeric have scale 0, as PostgreSQL's do (Grafana's
+//! `floor(extract(epoch from t)/86400)*86400` buckets print as integers),
+//! and `date_part` is always float8.
+//!
 //! Types kept through `nullif` and `coalesce`: a catalog column typed
 //! `"char"` or `name` (field metadata, see [`crate::catalog::PG_TYPE_KEY`])
 //! stays so when pgjdbc writes `nullif(a.attidentity, '')`; DataFusion's
@@ -19,7 +28,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::metadata::FieldMetadata;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::{Alias, Cast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
@@ -36,6 +45,11 @@ use crate::catalog::PG_TYPE_KEY;
 /// operands around the narrowed results), so the result schema clients are
 /// told has PostgreSQL's types.
 pub fn postgres_types(plan: LogicalPlan) -> Result<LogicalPlan> {
+    // Most statements (catalog lookups above all) have nothing to retype:
+    // they are not rebuilt.
+    if !needs_retyping(&plan)? {
+        return Ok(plan);
+    }
     plan.transform_up_with_subqueries(|plan| {
         let schema = merge_schema(&plan.inputs());
         let names = NamePreserver::new(&plan);
@@ -59,6 +73,40 @@ pub fn postgres_types(plan: LogicalPlan) -> Result<LogicalPlan> {
         })
     })
     .data()
+}
+
+/// Whether any node is a UNION or has an expression a rewrite here applies to.
+fn needs_retyping(plan: &LogicalPlan) -> Result<bool> {
+    let mut found = false;
+    plan.apply_with_subqueries(|node| {
+        if matches!(node, LogicalPlan::Union(_)) {
+            found = true;
+        } else {
+            node.apply_expressions(|e| {
+                e.apply(|x| {
+                    found |= match x {
+                        Expr::BinaryExpr(b) => small_literal(&b.left) || small_literal(&b.right),
+                        Expr::ScalarFunction(f) => matches!(
+                            f.name(),
+                            EXTRACT_MARKER | "nullif" | "coalesce" | "floor" | "ceil" | "date_part"
+                        ),
+                        _ => false,
+                    };
+                    Ok(if found {
+                        TreeNodeRecursion::Stop
+                    } else {
+                        TreeNodeRecursion::Continue
+                    })
+                })
+            })?;
+        }
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    })?;
+    Ok(found)
 }
 
 /// A projection whose `nullif(x, ..)` / `coalesce(x, ..)` of a value with a
@@ -115,7 +163,88 @@ fn tagged_passthrough(e: &Expr, schema: &DFSchema) -> Option<FieldMetadata> {
     })
 }
 
+/// The function the SQL rewrite wraps `extract(...)` in.
+pub const EXTRACT_MARKER: &str = "pg_extract_numeric";
+
+/// `numeric`'s stand-in precision.
+const NUMERIC_PRECISION: u8 = 38;
+
+/// `extract`'s marked call as a decimal cast; `floor` / `ceil` of a decimal
+/// at scale 0.
+fn numeric_extract(e: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let Expr::ScalarFunction(f) = e else {
+        return None;
+    };
+    match f.name() {
+        EXTRACT_MARKER => {
+            let [inner] = f.args.as_slice() else {
+                return None;
+            };
+            let part = match inner {
+                Expr::Cast(Cast { expr, .. }) => expr.as_ref(),
+                other => other,
+            };
+            let Expr::ScalarFunction(part) = part else {
+                return None;
+            };
+            let (
+                Some(Expr::Literal(
+                    ScalarValue::Utf8(Some(field))
+                    | ScalarValue::Utf8View(Some(field))
+                    | ScalarValue::LargeUtf8(Some(field)),
+                    _,
+                )),
+                Some(arg),
+            ) = (part.args.first(), part.args.get(1))
+            else {
+                return Some(inner.clone());
+            };
+            let date = matches!(
+                arg.get_type(schema),
+                Ok(DataType::Date32 | DataType::Date64)
+            );
+            let scale = match field.to_ascii_lowercase().as_str() {
+                _ if date => 0,
+                "epoch" | "second" | "seconds" => 6,
+                "millisecond" | "milliseconds" => 3,
+                _ => 0,
+            };
+            Some(Expr::Cast(Cast::new(
+                Box::new(inner.clone()),
+                DataType::Decimal128(NUMERIC_PRECISION, scale),
+            )))
+        }
+        // PostgreSQL's date_part is always float8 (DataFusion's is Int32
+        // for integral fields).
+        "date_part" => match e.get_type(schema) {
+            Ok(DataType::Float64) | Err(_) => None,
+            Ok(_) => Some(Expr::Cast(Cast::new(
+                Box::new(e.clone()),
+                DataType::Float64,
+            ))),
+        },
+        "floor" | "ceil" => {
+            let [arg] = f.args.as_slice() else {
+                return None;
+            };
+            let Ok(DataType::Decimal128(_, scale)) = arg.get_type(schema) else {
+                return None;
+            };
+            (scale > 0).then(|| {
+                Expr::Cast(Cast::new(
+                    Box::new(e.clone()),
+                    DataType::Decimal128(NUMERIC_PRECISION, 0),
+                ))
+            })
+        }
+        _ => None,
+    }
+}
+
 fn narrow(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    if let Some(typed) = numeric_extract(&e, schema) {
+        return Ok(Transformed::yes(typed));
+    }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
         return Ok(Transformed::no(e));
     };

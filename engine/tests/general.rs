@@ -332,3 +332,49 @@ async fn nullif_keeps_a_catalog_columns_type() {
     assert_eq!(tag(1), Some("char".to_owned()), "{:?}", plan.schema);
     assert_eq!(tag(0), Some("char".to_owned()), "{:?}", plan.logical_plan());
 }
+
+/// `extract` is numeric with its field's scale (PostgreSQL 14+), `date_part`
+/// stays float8, and `floor`/`ceil` of a numeric have scale 0.
+#[tokio::test]
+async fn extract_is_numeric_with_postgres_scales() {
+    let f = fixture();
+    let e = &f.engine;
+    let cases = [
+        (
+            "SELECT extract(epoch FROM TIMESTAMPTZ '2024-01-01 12:00:00.5+00')",
+            DataType::Decimal128(38, 6),
+            "1704110400.500000",
+        ),
+        (
+            "SELECT extract(dow FROM TIMESTAMP '2024-01-01 12:00:00')",
+            DataType::Decimal128(38, 0),
+            "1",
+        ),
+        (
+            "SELECT extract(epoch FROM DATE '2024-01-01')",
+            DataType::Decimal128(38, 0),
+            "1704067200",
+        ),
+        (
+            "SELECT extract(milliseconds FROM TIMESTAMP '2024-01-01 12:00:01.5')",
+            DataType::Decimal128(38, 3),
+            "1500.000",
+        ),
+        (
+            "SELECT floor(extract(epoch FROM TIMESTAMPTZ '2024-01-01 12:00:00+00') / 86400) * 86400",
+            DataType::Decimal128(38, 0),
+            "1704067200",
+        ),
+        (
+            "SELECT date_part('dow', TIMESTAMP '2024-01-01 12:00:00')",
+            DataType::Float64,
+            "1.0",
+        ),
+    ];
+    for (sql, ty, want) in cases {
+        let plan = e.plan(sql, &vars(), &[]).await.unwrap();
+        assert_eq!(plan.schema.field(0).data_type(), &ty, "{sql}");
+        let rows = query(e, sql).await.unwrap();
+        assert_eq!(rows[0][0], want, "{sql}");
+    }
+}

@@ -147,7 +147,6 @@ SELECT floor(extract(epoch from measured_at)/3600)*3600 AS "time", avg(temperatu
 SELECT floor(extract(epoch from measured_at)/86400)*86400 AS "time", region AS metric, max(temperature) AS value FROM temperatures WHERE measured_at BETWEEN '2023-12-30T00:00:00Z' AND '2024-07-02T00:00:00Z' GROUP BY 1, 2 ORDER BY 1, 2
 
 -- name: panel.time_group_in_window
--- known: general path: extract(epoch ...) is float8 in DataFusion, numeric in PostgreSQL 14+
 -- source: pkg/tsdb/grafana-postgresql-datasource/macros.go ($__timeGroup followed by ')' keeps no alias: "inside window function ORDER BY")
 -- compare: exact
 SELECT "time", region, value, avg(value) OVER (PARTITION BY region ORDER BY "time") AS running FROM (SELECT floor(extract(epoch from measured_at)/86400)*86400 AS "time", region, min(temperature) AS value FROM temperatures WHERE measured_at BETWEEN '2023-12-30T00:00:00Z' AND '2024-07-02T00:00:00Z' GROUP BY 1, 2) t ORDER BY "time", region

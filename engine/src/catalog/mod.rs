@@ -90,6 +90,7 @@ pub fn install(
             state: state.clone(),
             retyped: Mutex::default(),
             pg_type: Mutex::default(),
+            row_types: Mutex::default(),
         }),
     )?;
     catalog.register_schema(
@@ -162,6 +163,8 @@ pub struct PgCatalog {
     retyped: Mutex<HashMap<String, Arc<MemTable>>>,
     /// `pg_type`'s static rows (the tables' row types are added per query).
     pg_type: Mutex<Option<(SchemaRef, Vec<RecordBatch>)>>,
+    /// The tables' row types, for the table OIDs they were built from.
+    row_types: Mutex<Option<(Vec<i32>, Option<RecordBatch>)>>,
 }
 
 impl PgCatalog {
@@ -182,9 +185,18 @@ impl PgCatalog {
             }
         };
         let mut batches = rows.clone();
-        if let Some(b) = row_types::batch(&schema, &rows, &self.state)? {
-            batches.push(b);
-        }
+        // The row types change only with the set of tables.
+        let key: Vec<i32> = self.state.user_relations().iter().map(|r| r.oid).collect();
+        let cached = self.row_types.lock().clone();
+        let extra = match cached {
+            Some((k, b)) if k == key => b,
+            _ => {
+                let b = row_types::batch(&schema, &rows, &self.state)?;
+                *self.row_types.lock() = Some((key, b.clone()));
+                b
+            }
+        };
+        batches.extend(extra);
         Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
     }
 

@@ -451,6 +451,14 @@ impl VisitorMut for AfterParse<'_> {
             let one = Expr::Value(Value::Number("1".to_owned(), false).with_empty_span());
             *expr = call("unnest", vec![call("generate_series", vec![one, count])]);
         }
+        // `extract(f FROM x)` is numeric in PostgreSQL 14+ (date_part is
+        // float8): marked here, typed by `crate::pg_typing` once x's type
+        // is known. `julian` keeps float8 (its scale varies with the value).
+        if let Expr::Extract { field, .. } = expr
+            && !field.to_string().eq_ignore_ascii_case("julian")
+        {
+            *expr = call(crate::pg_typing::EXTRACT_MARKER, vec![expr.clone()]);
+        }
         // `format('%I.%I', s, t)::regclass` -> `regclass_in(...)`: a name
         // computed as text is looked up (datafusion-pg-catalog resolves
         // literals only and would cast the text to an integer).

@@ -177,6 +177,15 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
                 ))
             },
         ),
+        // Marks `extract(...)` for `crate::pg_typing`, which replaces it at
+        // planning; as a function it is the identity.
+        Udf::function(
+            crate::pg_typing::EXTRACT_MARKER,
+            any_of(&[1]),
+            DataType::Float64,
+            s(),
+            |_, row| Ok(row.first().cloned().unwrap_or(ScalarValue::Float64(None))),
+        ),
         // `text::regclass` of a computed name: the OID, or 42P01.
         Udf::function(
             "regclass_in",
