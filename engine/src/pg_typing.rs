@@ -50,29 +50,44 @@ pub fn postgres_types(plan: LogicalPlan) -> Result<LogicalPlan> {
     if !needs_retyping(&plan)? {
         return Ok(plan);
     }
-    plan.transform_up_with_subqueries(|plan| {
-        let schema = merge_schema(&plan.inputs());
-        let names = NamePreserver::new(&plan);
-        let plan = plan.map_expressions(|expr| {
-            let name = names.save(&expr);
-            expr.transform_up(|e| narrow(e, &schema))
-                .map(|t| t.update_data(|e| name.restore(e)))
-        })?;
-        // Children may have changed type: every node's schema is rebuilt.
-        plan.map_data(|p| match p {
-            LogicalPlan::Projection(p) => keep_pg_types(p),
-            // The common type of the branches, as analysis would compute it.
-            LogicalPlan::Union(u) => {
-                let schema = Arc::new(coerce_union_schema(&u.inputs)?);
-                Ok(LogicalPlan::Union(Union {
-                    inputs: u.inputs,
-                    schema,
-                }))
-            }
-            other => other.recompute_schema(),
-        })
-    })
-    .data()
+    retype(plan).data()
+}
+
+/// [`postgres_types`] on one node after its inputs and subqueries; a node's
+/// schema is rebuilt only when it or something below it changed (rebuilding
+/// every schema costs more than the rest of planning a catalog query).
+fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    let below = plan
+        .map_children(retype)?
+        .transform_data(|p| p.map_subqueries(retype))?;
+    let schema = merge_schema(&below.data.inputs());
+    let names = NamePreserver::new(&below.data);
+    let changed_below = below.transformed;
+    let here = below.data.map_expressions(|expr| {
+        let name = names.save(&expr);
+        expr.transform_up(|e| narrow(e, &schema))
+            .map(|t| t.update_data(|e| name.restore(e)))
+    })?;
+    let changed = changed_below || here.transformed;
+    if !changed && !matches!(here.data, LogicalPlan::Projection(_)) {
+        return Ok(here);
+    }
+    let rebuilt = match here.data {
+        LogicalPlan::Projection(p) => keep_pg_types(p, changed)?,
+        // The common type of the branches, as analysis would compute it.
+        LogicalPlan::Union(u) => {
+            let schema = Arc::new(coerce_union_schema(&u.inputs)?);
+            Transformed::yes(LogicalPlan::Union(Union {
+                inputs: u.inputs,
+                schema,
+            }))
+        }
+        other => Transformed::yes(other.recompute_schema()?),
+    };
+    Ok(Transformed::new_transformed(
+        rebuilt.data,
+        changed || rebuilt.transformed,
+    ))
 }
 
 /// Whether any node is a UNION or has an expression a rewrite here applies to.
@@ -111,8 +126,16 @@ fn needs_retyping(plan: &LogicalPlan) -> Result<bool> {
 
 /// A projection whose `nullif(x, ..)` / `coalesce(x, ..)` of a value with a
 /// PostgreSQL type tag keeps the tag.
-fn keep_pg_types(p: Projection) -> Result<LogicalPlan> {
+fn keep_pg_types(p: Projection, changed: bool) -> Result<Transformed<LogicalPlan>> {
     let schema = p.input.schema().clone();
+    if !changed
+        && !p
+            .expr
+            .iter()
+            .any(|e| tagged_passthrough(e, &schema).is_some())
+    {
+        return Ok(Transformed::no(LogicalPlan::Projection(p)));
+    }
     let exprs = p
         .expr
         .into_iter()
@@ -131,9 +154,9 @@ fn keep_pg_types(p: Projection) -> Result<LogicalPlan> {
             None => e,
         })
         .collect::<Vec<_>>();
-    Ok(LogicalPlan::Projection(Projection::try_new(
-        exprs, p.input,
-    )?))
+    Ok(Transformed::yes(LogicalPlan::Projection(
+        Projection::try_new(exprs, p.input)?,
+    )))
 }
 
 /// The tag to put on `e` if it is `nullif`/`coalesce` of a tagged value

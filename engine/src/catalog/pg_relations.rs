@@ -283,71 +283,98 @@ const SYSTEM_COLUMNS: &[(&str, i32, i64, i64, bool, &str)] = &[
     ("ctid", 27, -1, 6, false, "s"),
 ];
 
+/// One `pg_attribute` row (the columns that vary; the rest as PostgreSQL
+/// has them for a plain column without default, identity or options).
+struct Attribute<'a> {
+    relid: i32,
+    name: &'a str,
+    type_oid: i32,
+    stat_target: i64,
+    len: i64,
+    attnum: i64,
+    ndims: i64,
+    byval: bool,
+    align: &'a str,
+    storage: &'a str,
+    not_null: bool,
+    collation: i32,
+}
+
+impl Attribute<'_> {
+    fn row(&self) -> Vec<V> {
+        vec![
+            self.relid.into(),
+            self.name.into(),
+            self.type_oid.into(),
+            V::Int(self.stat_target),
+            V::Int(self.len),
+            V::Int(self.attnum),
+            V::Int(self.ndims),
+            (-1).into(),
+            (-1).into(),
+            self.byval.into(),
+            self.align.into(),
+            self.storage.into(),
+            "".into(),
+            self.not_null.into(),
+            false.into(),
+            false.into(),
+            "".into(),
+            "".into(),
+            false.into(),
+            true.into(),
+            0.into(),
+            self.collation.into(),
+            V::Null,
+            V::Null,
+            V::Null,
+            V::Null,
+        ]
+    }
+}
+
 fn pg_attribute(state: &CatalogState) -> Vec<Vec<V>> {
     let mut rows = Vec::new();
     for r in state.relations() {
         if r.namespace == oid::PUBLIC_NAMESPACE || r.kind == "t" {
             for (name, ty, attnum, len, byval, align) in SYSTEM_COLUMNS {
-                rows.push(vec![
-                    r.oid.into(),
-                    (*name).into(),
-                    (*ty).into(),
-                    0.into(),
-                    V::Int(*len),
-                    V::Int(*attnum),
-                    0.into(),
-                    (-1).into(),
-                    (-1).into(),
-                    (*byval).into(),
-                    (*align).into(),
-                    "p".into(),
-                    "".into(),
-                    true.into(),
-                    false.into(),
-                    false.into(),
-                    "".into(),
-                    "".into(),
-                    false.into(),
-                    true.into(),
-                    0.into(),
-                    0.into(),
-                    V::Null,
-                    V::Null,
-                    V::Null,
-                    V::Null,
-                ]);
+                rows.push(
+                    Attribute {
+                        relid: r.oid,
+                        name,
+                        type_oid: *ty,
+                        stat_target: 0,
+                        len: *len,
+                        attnum: *attnum,
+                        ndims: 0,
+                        byval: *byval,
+                        align,
+                        storage: "p",
+                        not_null: true,
+                        collation: 0,
+                    }
+                    .row(),
+                );
             }
         }
         for (i, c) in r.columns.iter().enumerate() {
-            let array = c.ty.typname.starts_with('_');
-            rows.push(vec![
-                r.oid.into(),
-                c.name.as_str().into(),
-                c.ty.oid.into(),
-                (-1).into(),
-                V::Int(i64::from(c.ty.len)),
-                i64::try_from(i + 1).unwrap_or(0).into(),
-                (if array { 1 } else { 0 }).into(),
-                (-1).into(),
-                (-1).into(),
-                c.ty.byval.into(),
-                c.ty.align.into(),
-                c.ty.storage.into(),
-                "".into(),
-                c.not_null.into(),
-                false.into(),
-                false.into(),
-                "".into(),
-                "".into(),
-                false.into(),
-                true.into(),
-                0.into(),
-                c.ty.collation.into(),
-                V::Null,
-                V::Null,
-                V::Null,
-                V::Null,
-            ]);
+            rows.push(
+                Attribute {
+                    relid: r.oid,
+                    name: &c.name,
+                    type_oid: c.ty.oid,
+                    stat_target: -1,
+                    len: i64::from(c.ty.len),
+                    attnum: i64::try_from(i + 1).unwrap_or(0),
+                    ndims: i64::from(c.ty.typname.starts_with('_')),
+                    byval: c.ty.byval,
+                    align: c.ty.align,
+                    storage: c.ty.storage,
+                    not_null: c.not_null,
+                    collation: c.ty.collation,
+                }
+                .row(),
+            );
         }
     }
     rows

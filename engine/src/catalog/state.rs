@@ -210,10 +210,21 @@ impl CatalogState {
         }
     }
 
+    /// The relation with OID `oid`: the catalog's own first (no backend
+    /// call: catalog functions call this per row), then Isotherm's tables
+    /// and their TOAST tables.
     pub fn by_oid(&self, oid: i64) -> Option<Arc<Relation>> {
-        self.relations()
-            .into_iter()
-            .find(|r| i64::from(r.oid) == oid)
+        if let Some(r) = self.system.iter().find(|r| i64::from(r.oid) == oid) {
+            return Some(r.clone());
+        }
+        let user = self.user_relations();
+        if let Some(r) = user.iter().find(|r| i64::from(r.oid) == oid) {
+            return Some(r.clone());
+        }
+        user.iter()
+            .filter_map(|r| Self::toast_relation(r))
+            .find(|t| i64::from(t.oid) == oid)
+            .map(Arc::new)
     }
 }
 

@@ -72,7 +72,6 @@ impl<S: Send + Sync + 'static> Udf<S> {
         })
     }
 
-    /// A function returning PostgreSQL's `name` (text on Arrow's side).
     /// A function whose result the protocol describes as PostgreSQL type
     /// `pg_type` (see [`crate::catalog::PG_TYPE_KEY`]).
     pub fn typed_function(
@@ -93,20 +92,14 @@ impl<S: Send + Sync + 'static> Udf<S> {
         })
     }
 
+    /// A function returning PostgreSQL's `name` (text on Arrow's side).
     pub fn name_function(
         name: &'static str,
         signature: Signature,
         state: Arc<S>,
         body: Body<S>,
     ) -> ScalarUDF {
-        ScalarUDF::new_from_impl(Udf {
-            name,
-            signature,
-            ret: DataType::Utf8,
-            pg_type: Some("name"),
-            state,
-            body,
-        })
+        Self::typed_function(name, signature, DataType::Utf8, "name", state, body)
     }
 }
 
