@@ -60,6 +60,9 @@ fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let below = plan
         .map_children(retype)?
         .transform_data(|p| p.map_subqueries(retype))?;
+    if !below.transformed && !node_needs_retyping(&below.data)? {
+        return Ok(below);
+    }
     let schema = merge_schema(&below.data.inputs());
     let names = NamePreserver::new(&below.data);
     let changed_below = below.transformed;
@@ -94,31 +97,37 @@ fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
 fn needs_retyping(plan: &LogicalPlan) -> Result<bool> {
     let mut found = false;
     plan.apply_with_subqueries(|node| {
-        if matches!(node, LogicalPlan::Union(_)) {
-            found = true;
-        } else {
-            node.apply_expressions(|e| {
-                e.apply(|x| {
-                    found |= match x {
-                        Expr::BinaryExpr(b) => small_literal(&b.left) || small_literal(&b.right),
-                        Expr::ScalarFunction(f) => matches!(
-                            f.name(),
-                            EXTRACT_MARKER | "nullif" | "coalesce" | "floor" | "ceil" | "date_part"
-                        ),
-                        _ => false,
-                    };
-                    Ok(if found {
-                        TreeNodeRecursion::Stop
-                    } else {
-                        TreeNodeRecursion::Continue
-                    })
-                })
-            })?;
-        }
+        found = node_needs_retyping(node)?;
         Ok(if found {
             TreeNodeRecursion::Stop
         } else {
             TreeNodeRecursion::Continue
+        })
+    })?;
+    Ok(found)
+}
+
+/// [`needs_retyping`] of one node, its inputs aside.
+fn node_needs_retyping(node: &LogicalPlan) -> Result<bool> {
+    if matches!(node, LogicalPlan::Union(_)) {
+        return Ok(true);
+    }
+    let mut found = false;
+    node.apply_expressions(|e| {
+        e.apply(|x| {
+            found |= match x {
+                Expr::BinaryExpr(b) => small_literal(&b.left) || small_literal(&b.right),
+                Expr::ScalarFunction(f) => matches!(
+                    f.name(),
+                    EXTRACT_MARKER | "nullif" | "coalesce" | "floor" | "ceil" | "date_part"
+                ),
+                _ => false,
+            };
+            Ok(if found {
+                TreeNodeRecursion::Stop
+            } else {
+                TreeNodeRecursion::Continue
+            })
         })
     })?;
     Ok(found)
