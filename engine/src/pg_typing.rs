@@ -98,11 +98,7 @@ fn needs_retyping(plan: &LogicalPlan) -> Result<bool> {
     let mut found = false;
     plan.apply_with_subqueries(|node| {
         found = node_needs_retyping(node)?;
-        Ok(if found {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
+        Ok(stop_if(found))
     })?;
     Ok(found)
 }
@@ -123,14 +119,19 @@ fn node_needs_retyping(node: &LogicalPlan) -> Result<bool> {
                 ),
                 _ => false,
             };
-            Ok(if found {
-                TreeNodeRecursion::Stop
-            } else {
-                TreeNodeRecursion::Continue
-            })
+            Ok(stop_if(found))
         })
     })?;
     Ok(found)
+}
+
+/// A walk's next step: stop once found.
+fn stop_if(found: bool) -> TreeNodeRecursion {
+    if found {
+        TreeNodeRecursion::Stop
+    } else {
+        TreeNodeRecursion::Continue
+    }
 }
 
 /// A projection whose `nullif(x, ..)` / `coalesce(x, ..)` of a value with a
