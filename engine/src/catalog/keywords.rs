@@ -12,7 +12,7 @@ use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 
-use super::table::{Kind, Spec, V, batch, schema_of};
+use super::table::{Kind, Spec, V, kept_table};
 
 const KEYWORDS: &str = include_str!("keywords15.txt");
 
@@ -63,13 +63,7 @@ pub struct Keywords {
 
 impl TableFunctionImpl for Keywords {
     fn call_with_args(&self, _args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        if let Some(t) = self.table.get() {
-            return Ok(t.clone());
-        }
-        let schema = schema_of(SPEC);
-        let batch = batch(&schema, SPEC, &rows())?;
-        let table = Arc::new(MemTable::try_new(schema, vec![vec![batch]])?);
-        Ok(self.table.get_or_init(|| table).clone())
+        Ok(kept_table(&self.table, SPEC, rows)?)
     }
 }
 

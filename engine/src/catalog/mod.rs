@@ -235,18 +235,16 @@ impl SchemaProvider for PgCatalog {
                 .into_provider()?,
             )),
             None if lower == "pg_description" => Ok(Some(pg_description::table()?)),
-            None if lower == "pg_type" => {
-                if !retyped::knows_procs() {
-                    self.retyped_table("pg_proc").await?;
-                }
-                self.pg_type().await.map(Some)
-            }
             None if retyped::is_retyped(&lower) => {
                 // Binary regproc values need pg_proc's OIDs: read it first.
                 if retyped::has_regproc(&lower) && !retyped::knows_procs() {
                     self.retyped_table("pg_proc").await?;
                 }
-                self.retyped_table(&lower).await
+                if lower == "pg_type" {
+                    self.pg_type().await.map(Some)
+                } else {
+                    self.retyped_table(&lower).await
+                }
             }
             None => self.upstream.table(name).await,
         }

@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 
-use super::table::{Kind, Spec, V, batch, schema_of};
+use super::table::{Kind, Spec, V, kept_table};
 
 const ROWS: &str = include_str!("pg_description15.tsv");
 
@@ -69,13 +69,7 @@ fn rows() -> Vec<Vec<V>> {
 /// The table, built on first use and kept.
 pub fn table() -> Result<Arc<MemTable>> {
     static TABLE: OnceLock<Arc<MemTable>> = OnceLock::new();
-    if let Some(t) = TABLE.get() {
-        return Ok(t.clone());
-    }
-    let schema = schema_of(SPEC);
-    let batch = batch(&schema, SPEC, &rows())?;
-    let table = Arc::new(MemTable::try_new(schema, vec![vec![batch]])?);
-    Ok(TABLE.get_or_init(|| table).clone())
+    kept_table(&TABLE, SPEC, rows)
 }
 
 #[cfg(test)]

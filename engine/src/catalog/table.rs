@@ -5,7 +5,7 @@
 //! at planning), so a prepared catalog statement sees tables created since.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
@@ -14,6 +14,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::streaming::StreamingTable;
+use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -375,4 +376,20 @@ impl PartitionStream for Generated {
             futures::stream::once(async move { batch }),
         ))
     }
+}
+
+/// A table of fixed rows (PostgreSQL 15 data shipped with the server),
+/// built on first use and kept in `cell`.
+pub fn kept_table(
+    cell: &OnceLock<Arc<MemTable>>,
+    spec: Spec,
+    rows: fn() -> Vec<Vec<V>>,
+) -> Result<Arc<MemTable>> {
+    if let Some(t) = cell.get() {
+        return Ok(t.clone());
+    }
+    let schema = schema_of(spec);
+    let batch = batch(&schema, spec, &rows())?;
+    let table = Arc::new(MemTable::try_new(schema, vec![vec![batch]])?);
+    Ok(cell.get_or_init(|| table).clone())
 }
