@@ -17,7 +17,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{ParamValues, ScalarValue};
-use datafusion::execution::session_state::SessionState;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::displayable;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
@@ -64,6 +64,10 @@ pub struct Engine {
     ctx: SessionContext,
     catalog: Arc<CatalogState>,
     parser: PostgresCompatibilityParser,
+    /// What statements that read only catalog tables run with: the shared
+    /// state tuned by [`for_catalog`] (built once: building a state
+    /// registers every function again).
+    catalog_base: SessionState,
 }
 
 impl Engine {
@@ -79,7 +83,9 @@ impl Engine {
         let ctx = SessionContext::new_with_config(df_config);
         let catalog = catalog::install(&ctx, backend.clone(), &config.database, &config.user)?;
         functions::register_catalog_functions(&ctx, catalog.clone());
+        let catalog_base = for_catalog(ctx.state());
         Ok(Engine {
+            catalog_base,
             backend,
             config,
             ctx,
@@ -147,7 +153,7 @@ impl Engine {
         catalog::rewrite::after_parse(&mut statement, &self.catalog);
         cast_declared_params(&mut statement, declared);
 
-        let mut state = self.session_state(vars);
+        let mut state = self.session_state(self.ctx.state(), vars);
         let plan = state
             .statement_to_plan(DFStatement::Statement(Box::new(statement)))
             .await?;
@@ -158,9 +164,7 @@ impl Engine {
             ));
         }
         if !reads_isotherm_tables(&plan) {
-            // Catalog tables hold a few hundred rows: one partition avoids
-            // repartitioning overhead that dominates such queries.
-            state.config_mut().options_mut().execution.target_partitions = 1;
+            state = self.session_state(self.catalog_base.clone(), vars);
         }
         let inferred = plan.get_parameter_fields()?;
         let count = inferred
@@ -188,9 +192,8 @@ impl Engine {
         })
     }
 
-    /// A statement's copy of the shared state with the session's functions.
-    fn session_state(&self, vars: &SessionVars) -> SessionState {
-        let mut state = self.ctx.state();
+    /// A statement's copy of `base` with the session's functions.
+    fn session_state(&self, mut state: SessionState, vars: &SessionVars) -> SessionState {
         let scope = Arc::new(SessionScope {
             vars: vars.clone(),
             config: self.config.clone(),
@@ -311,6 +314,33 @@ impl EnginePlan {
 }
 
 /// True when the plan (or one of its subqueries) scans an Isotherm table.
+/// Physical optimizer rules a catalog statement skips: they pay off on big
+/// inputs only, and on a dozen joins over wide catalog tables they cost
+/// milliseconds each. Correctness never depends on them (the distribution
+/// and sorting rules and the sanity check stay; with one partition, joins
+/// are planned `CollectLeft`, which needs no join selection).
+const CATALOG_SKIPPED_RULES: &[&str] = &["ProjectionPushdown", "join_selection"];
+
+/// The state a statement that reads only catalog tables runs with. Those
+/// hold a few hundred rows, so planning costs more than running (the target
+/// is 20 ms for the largest of the BI tools' metadata queries): one
+/// partition (no repartitioning), one optimizer pass (a second rarely
+/// changes such a plan), and none of [`CATALOG_SKIPPED_RULES`].
+fn for_catalog(mut state: SessionState) -> SessionState {
+    let options = state.config_mut().options_mut();
+    options.execution.target_partitions = 1;
+    options.optimizer.max_passes = 1;
+    let rules = state
+        .physical_optimizers()
+        .iter()
+        .filter(|r| !CATALOG_SKIPPED_RULES.contains(&r.name()))
+        .cloned()
+        .collect();
+    SessionStateBuilder::new_from_existing(state)
+        .with_physical_optimizer_rules(rules)
+        .build()
+}
+
 fn reads_isotherm_tables(plan: &LogicalPlan) -> bool {
     use datafusion::common::tree_node::TreeNodeRecursion;
     let mut found = false;

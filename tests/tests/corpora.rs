@@ -5,9 +5,11 @@
 //! and the oracle's setup: `tests/corpora/README.md`.
 //!
 //! The report prints one line per statement (tool/name, mode, protocol,
-//! Isotherm's time, PASS/FAIL) and the difference under each failure, then
-//! per-tool counts and the catalog statements slower than 20 ms on Isotherm
-//! (printed, not asserted). `ISOTHERM_CORPUS_TOOLS=metabase,grafana` replays
+//! Isotherm's and PostgreSQL's time for its first run, PASS/FAIL) and the
+//! difference under each failure, then per-tool counts, the catalog
+//! statements slower than 20 ms on Isotherm, and the catalog statements'
+//! p50/p90/max on both servers (printed, not asserted: speed is measured,
+//! see BENCHMARKS.md). `ISOTHERM_CORPUS_TOOLS=metabase,grafana` replays
 //! only those tools. A second test replays PostgreSQL against itself: the
 //! harness must see no difference there.
 
@@ -113,8 +115,8 @@ struct Outcome {
     mode: CompareMode,
     protocol: Protocol,
     catalog: bool,
-    /// Isotherm's time for the statement's first run.
-    iso_time: Option<Duration>,
+    /// Both servers' times for the statement's first run.
+    time: Option<Times>,
     failure: Option<String>,
     /// The statement's `known` difference, if annotated.
     known: Option<String>,
@@ -135,13 +137,13 @@ async fn connect(t: &Target) -> Result<Client, String> {
 }
 
 async fn replay(c: &Corpus, pg: &Target, iso: &Target) -> Vec<Outcome> {
-    let outcome = |s: &Statement, failure: Option<String>, iso_time| Outcome {
+    let outcome = |s: &Statement, failure: Option<String>, time| Outcome {
         tool: c.tool.clone(),
         name: s.name.clone(),
         mode: s.compare,
         protocol: s.protocol,
         catalog: s.is_catalog(),
-        iso_time,
+        time,
         failure,
         known: s.known.clone(),
     };
@@ -176,12 +178,15 @@ async fn replay(c: &Corpus, pg: &Target, iso: &Target) -> Vec<Outcome> {
         };
         let started = Instant::now();
         let result = tokio::time::timeout(STATEMENT_TIMEOUT, run.check(&sessions)).await;
-        let (failure, iso_time) = match result {
+        let (failure, time) = match result {
             Ok((Ok(()), time)) => (None, time),
             Ok((Err(e), time)) => (Some(e), time),
             Err(_) => (
                 Some(format!("no answer within {STATEMENT_TIMEOUT:?}")),
-                Some(started.elapsed()),
+                Some(Times {
+                    iso: started.elapsed(),
+                    pg: Duration::ZERO,
+                }),
             ),
         };
         let mut failure = failure.map(|f| {
@@ -208,14 +213,14 @@ async fn replay(c: &Corpus, pg: &Target, iso: &Target) -> Vec<Outcome> {
             match open_sessions(pg, iso).await {
                 Ok(new) => sessions = new,
                 Err(e) => {
-                    out.push(outcome(s, failure, iso_time));
+                    out.push(outcome(s, failure, time));
                     let rest = c.statements.iter().skip(out.len());
                     out.extend(rest.map(|s| outcome(s, Some(e.clone()), None)));
                     return out;
                 }
             }
         }
-        out.push(outcome(s, failure, iso_time));
+        out.push(outcome(s, failure, time));
     }
     out
 }
@@ -401,7 +406,15 @@ struct Run<'a> {
     iso_params: &'a Params,
 }
 
-type Timed<T> = (T, Option<Duration>);
+type Timed<T> = (T, Option<Times>);
+
+/// How long one run of a statement took on each server (the client's view:
+/// from sending to the last row).
+#[derive(Clone, Copy)]
+struct Times {
+    iso: Duration,
+    pg: Duration,
+}
 
 impl Run<'_> {
     async fn check(&self, ses: &Sessions) -> Timed<Result<(), String>> {
@@ -416,20 +429,32 @@ impl Run<'_> {
         &self,
         ses: &Sessions,
     ) -> Timed<(Result<Answer, DbError>, Result<Answer, DbError>)> {
+        let started = Instant::now();
         let pg = query_extended(&ses.pg, self.pg_sql, self.pg_params).await;
+        let pg_time = started.elapsed();
         let started = Instant::now();
         let iso = query_extended(&ses.iso, self.iso_sql, self.iso_params).await;
-        ((pg, iso), Some(started.elapsed()))
+        let times = Times {
+            iso: started.elapsed(),
+            pg: pg_time,
+        };
+        ((pg, iso), Some(times))
     }
 
     async fn simple(
         &self,
         ses: &Sessions,
     ) -> Timed<(Result<Answer, DbError>, Result<Answer, DbError>)> {
+        let started = Instant::now();
         let pg = query_text(&ses.pg, self.pg_sql).await;
+        let pg_time = started.elapsed();
         let started = Instant::now();
         let iso = query_text(&ses.iso, self.iso_sql).await;
-        ((pg, iso), Some(started.elapsed()))
+        let times = Times {
+            iso: started.elapsed(),
+            pg: pg_time,
+        };
+        ((pg, iso), Some(times))
     }
 
     /// exact, rows, shape, columns: through each protocol the statement uses.
@@ -621,6 +646,7 @@ impl Run<'_> {
 
     /// Isotherm must refuse cleanly; PostgreSQL's outcome is only reported.
     async fn check_refused(&self, ses: &Sessions) -> Timed<Result<(), String>> {
+        let started = Instant::now();
         let pg = match ses.scratch.batch_execute("BEGIN").await {
             Ok(()) => {
                 let r = if self.s.protocol == Protocol::Simple {
@@ -633,13 +659,17 @@ impl Run<'_> {
             }
             Err(e) => Err(DbError::from(e)),
         };
+        let pg_time = started.elapsed();
         let started = Instant::now();
         let iso = if self.s.protocol == Protocol::Simple {
             query_text(&ses.iso, self.iso_sql).await
         } else {
             query_extended(&ses.iso, self.iso_sql, self.iso_params).await
         };
-        let time = Some(started.elapsed());
+        let time = Some(Times {
+            iso: started.elapsed(),
+            pg: pg_time,
+        });
         let pg_outcome = match &pg {
             Ok(_) => "PostgreSQL: ok (rolled back)".to_string(),
             Err(e) => format!("PostgreSQL: {e}"),
@@ -721,21 +751,39 @@ fn indent(s: &str) -> String {
     s.replace('\n', "\n    ")
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The `q` quantile of `v` (nearest rank); zero for none.
+fn quantile(v: &[Duration], q: f64) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    let rank = ((v.len() as f64 * q).ceil() as usize).saturating_sub(1);
+    v.get(rank).copied().unwrap_or_default()
+}
+
+impl Outcome {
+    fn iso_time(&self) -> Option<Duration> {
+        self.time.map(|t| t.iso)
+    }
+}
+
 fn render(outcomes: &[Outcome]) -> String {
     let mut r = String::from("BI-tool corpora replayed against PostgreSQL 15 and Isotherm\n");
     for o in outcomes {
-        let time = o.iso_time.map_or_else(
-            || "      -".to_string(),
-            |d| format!("{:7.1}", d.as_secs_f64() * 1e3),
+        let time = o.time.map_or_else(
+            || "      - ms (PostgreSQL       - ms)".to_string(),
+            |t| format!("{:7.1} ms (PostgreSQL {:7.1} ms)", ms(t.iso), ms(t.pg)),
         );
-        let slow = if o.catalog && o.iso_time.is_some_and(|d| d > CATALOG_TARGET) {
+        let slow = if o.catalog && o.iso_time().is_some_and(|d| d > CATALOG_TARGET) {
             " SLOW"
         } else {
             ""
         };
         let _ = writeln!(
             r,
-            "{} {:<45} {:<7} {:<8} {} ms{}{}",
+            "{} {:<45} {:<7} {:<8} {}{}{}",
             match (&o.failure, &o.known) {
                 (None, None) => "pass",
                 (None, Some(_)) => "FIXD",
@@ -773,20 +821,28 @@ fn render(outcomes: &[Outcome]) -> String {
     let slow: Vec<&Outcome> = catalog
         .iter()
         .copied()
-        .filter(|o| o.iso_time.is_some_and(|d| d > CATALOG_TARGET))
+        .filter(|o| o.iso_time().is_some_and(|d| d > CATALOG_TARGET))
         .collect();
-    let max = catalog.iter().filter_map(|o| o.iso_time).max();
     let _ = writeln!(
         r,
-        "catalog statements: {}, slower than {} ms on Isotherm: {}{}",
+        "catalog statements: {}, slower than {} ms on Isotherm: {}",
         catalog.len(),
         CATALOG_TARGET.as_millis(),
         slow.len(),
-        max.map_or_else(String::new, |m| format!(
-            " (slowest {:.1} ms)",
-            m.as_secs_f64() * 1e3
-        )),
     );
+    let times: Vec<Times> = catalog.iter().filter_map(|o| o.time).collect();
+    let iso: Vec<Duration> = times.iter().map(|t| t.iso).collect();
+    let pg: Vec<Duration> = times.iter().map(|t| t.pg).collect();
+    for (what, q) in [("p50", 0.5), ("p90", 0.9), ("max", 1.0)] {
+        let (i, p) = (quantile(&iso, q), quantile(&pg, q));
+        let _ = writeln!(
+            r,
+            "  {what}: Isotherm {:.1} ms, PostgreSQL {:.1} ms ({:.1}x)",
+            ms(i),
+            ms(p),
+            ms(i) / ms(p).max(1e-3)
+        );
+    }
     for o in slow {
         let _ = writeln!(r, "  {}/{}", o.tool, o.name);
     }

@@ -74,8 +74,8 @@ impl SchemaProvider for InformationSchema {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
         match VIEWS.iter().find(|(n, _, _)| *n == name) {
-            Some((_, spec, rows)) => Ok(Some(
-                Generated::new(spec, self.state.clone(), *rows).into_provider()?,
+            Some((name, spec, rows)) => Ok(Some(
+                Generated::new(name, spec, self.state.clone(), *rows).into_provider()?,
             )),
             None => Ok(None),
         }

@@ -90,7 +90,6 @@ pub fn install(
             state: state.clone(),
             retyped: Mutex::default(),
             pg_type: Mutex::default(),
-            row_types: Mutex::default(),
         }),
     )?;
     catalog.register_schema(
@@ -163,8 +162,6 @@ pub struct PgCatalog {
     retyped: Mutex<HashMap<String, Arc<MemTable>>>,
     /// `pg_type`'s static rows (the tables' row types are added per query).
     pg_type: Mutex<Option<(SchemaRef, Vec<RecordBatch>)>>,
-    /// The tables' row types, for the table OIDs they were built from.
-    row_types: Mutex<Option<(Vec<i32>, Option<RecordBatch>)>>,
 }
 
 impl PgCatalog {
@@ -186,17 +183,10 @@ impl PgCatalog {
         };
         let mut batches = rows.clone();
         // The row types change only with the set of tables.
-        let key: Vec<i32> = self.state.user_relations().iter().map(|r| r.oid).collect();
-        let cached = self.row_types.lock().clone();
-        let extra = match cached {
-            Some((k, b)) if k == key => b,
-            _ => {
-                let b = row_types::batch(&schema, &rows, &self.state)?;
-                *self.row_types.lock() = Some((key, b.clone()));
-                b
-            }
-        };
-        batches.extend(extra);
+        batches.push(self.state.built_batch("pg_type row types", || {
+            Ok(row_types::batch(&schema, &rows, &self.state)?
+                .unwrap_or_else(|| RecordBatch::new_empty(schema.clone())))
+        })?);
         Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
     }
 
@@ -223,11 +213,12 @@ impl SchemaProvider for PgCatalog {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lower = name.to_ascii_lowercase();
         match pg_relations::TABLES.iter().find(|(n, _, _)| *n == lower) {
-            Some((_, spec, rows)) => Ok(Some(
-                Generated::new(spec, self.state.clone(), *rows).into_provider()?,
+            Some((name, spec, rows)) => Ok(Some(
+                Generated::new(name, spec, self.state.clone(), *rows).into_provider()?,
             )),
             None if lower == "pg_settings" => Ok(Some(
                 Generated::for_session(
+                    "pg_settings",
                     pg_settings::PG_SETTINGS,
                     self.state.clone(),
                     pg_settings::rows,

@@ -2,7 +2,12 @@
 //! from the [`Backend`] at each query) and the catalog's own relations (fixed
 //! at start-up).
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::error::Result;
+use parking_lot::Mutex;
 
 use crate::backend::Backend;
 
@@ -43,7 +48,16 @@ pub struct CatalogState {
     system_bools: std::collections::HashSet<String>,
     /// Server start, microseconds since the Unix epoch (`pg_postmaster_start_time()`).
     pub started_micros: i64,
+    /// Generated tables' batches by table, each with the [`Fingerprint`] it
+    /// was built for.
+    built: Mutex<HashMap<&'static str, (Fingerprint, RecordBatch)>>,
 }
+
+/// Everything generated catalog rows read that can change while the server
+/// runs: Isotherm's tables (names and columns) and their row counts. The
+/// rest (system relations, roles, the owner, the start time) is fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fingerprint(Vec<(Arc<Relation>, Option<u64>)>);
 
 impl std::fmt::Debug for CatalogState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,6 +93,7 @@ impl CatalogState {
             system: system.into_iter().map(Arc::new).collect(),
             system_bools: bools.difference(&others).cloned().collect(),
             started_micros,
+            built: Mutex::new(HashMap::new()),
         }
     }
 
@@ -140,6 +155,39 @@ impl CatalogState {
                 }))
             })
             .collect()
+    }
+
+    /// What generated rows depend on, now.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint(
+            self.user_relations()
+                .into_iter()
+                .map(|r| {
+                    let rows = self.row_count(&r);
+                    (r, rows)
+                })
+                .collect(),
+        )
+    }
+
+    /// Table `table`'s batch: the one built before if the catalog has not
+    /// changed since, else `build`'s (kept for the next query). Catalog
+    /// queries read the same tables again and again (every BI tool's sync);
+    /// building `information_schema.columns` costs more than planning.
+    pub fn built_batch(
+        &self,
+        table: &'static str,
+        build: impl FnOnce() -> Result<RecordBatch>,
+    ) -> Result<RecordBatch> {
+        let now = self.fingerprint();
+        if let Some((at, batch)) = self.built.lock().get(table)
+            && *at == now
+        {
+            return Ok(batch.clone());
+        }
+        let batch = build()?;
+        self.built.lock().insert(table, (now, batch.clone()));
+        Ok(batch)
     }
 
     /// Rows of a user table, as ANALYZE would have counted them.

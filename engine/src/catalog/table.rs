@@ -302,6 +302,8 @@ enum Rows {
 /// A catalog table generated at execution.
 #[derive(Clone)]
 pub struct Generated {
+    /// Qualified name: the key of its batch in [`CatalogState::built_batch`].
+    name: &'static str,
     schema: SchemaRef,
     spec: Spec,
     state: Arc<CatalogState>,
@@ -317,8 +319,14 @@ impl std::fmt::Debug for Generated {
 }
 
 impl Generated {
-    pub fn new(spec: Spec, state: Arc<CatalogState>, rows: RowsFn) -> Generated {
+    pub fn new(
+        name: &'static str,
+        spec: Spec,
+        state: Arc<CatalogState>,
+        rows: RowsFn,
+    ) -> Generated {
         Generated {
+            name,
             schema: schema_of(spec),
             spec,
             state,
@@ -328,8 +336,14 @@ impl Generated {
 
     /// A table whose rows come from the session's settings, which the
     /// engine puts in each statement's configuration.
-    pub fn for_session(spec: Spec, state: Arc<CatalogState>, rows: SessionRowsFn) -> Generated {
+    pub fn for_session(
+        name: &'static str,
+        spec: Spec,
+        state: Arc<CatalogState>,
+        rows: SessionRowsFn,
+    ) -> Generated {
         Generated {
+            name,
             schema: schema_of(spec),
             spec,
             state,
@@ -347,11 +361,16 @@ impl Generated {
     }
 
     fn build_for(&self, vars: Option<&SessionVars>) -> Result<RecordBatch> {
-        let rows = match self.rows {
-            Rows::Catalog(f) => f(&self.state),
-            Rows::Session(f) => f(vars.unwrap_or(&SessionVars::default())),
-        };
-        batch(&self.schema, self.spec, &rows)
+        match self.rows {
+            Rows::Catalog(f) => self.state.built_batch(self.name, || {
+                batch(&self.schema, self.spec, &f(&self.state))
+            }),
+            Rows::Session(f) => batch(
+                &self.schema,
+                self.spec,
+                &f(vars.unwrap_or(&SessionVars::default())),
+            ),
+        }
     }
 
     pub fn into_provider(self) -> Result<Arc<dyn TableProvider>> {

@@ -59,7 +59,7 @@ fn epoch_day(date: &str) -> i64 {
     19875 + day - 1
 }
 
-fn parquet(date: &str, rows: &[(&str, &str, i64, f64, Option<f64>)]) -> Bytes {
+pub fn parquet(date: &str, rows: &[(&str, &str, i64, f64, Option<f64>)]) -> Bytes {
     let schema = Arc::new(Schema::new(vec![
         Field::new("country", DataType::Utf8, true),
         Field::new("station", DataType::Utf8, true),
