@@ -107,6 +107,41 @@ impl Engine {
         &self.catalog
     }
 
+    /// Reads every catalog table once, so that the tables built on first
+    /// use (`pg_proc`, `pg_type`, keywords, `pg_description`, and the
+    /// generated ones for today's tables) are ready before the first client
+    /// asks: a BI tool's first metadata query otherwise pays for building
+    /// them. Returns how many tables were read and the ones that failed
+    /// (`schema.table: error`).
+    pub async fn warm_catalog(&self) -> (usize, Vec<String>) {
+        let mut read = 0;
+        let mut failed = Vec::new();
+        let vars = SessionVars {
+            user: self.config.user.clone(),
+            settings: Vec::new(),
+        };
+        for schema in ["pg_catalog", "information_schema"] {
+            let names = self
+                .ctx
+                .catalog(&self.config.database)
+                .and_then(|c| c.schema(schema))
+                .map(|s| s.table_names())
+                .unwrap_or_default();
+            for name in names {
+                let sql = format!("SELECT count(*) FROM {schema}.\"{name}\"");
+                let outcome = match self.plan(&sql, &vars, &[]).await {
+                    Ok(plan) => plan.execute(Vec::new()).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                match outcome {
+                    Ok(()) => read += 1,
+                    Err(e) => failed.push(format!("{schema}.{name}: {e}")),
+                }
+            }
+        }
+        (read, failed)
+    }
+
     /// The OID `pg_class` gives table `name` of schema `public` (for
     /// RowDescription's table OID).
     pub fn table_oid(&self, name: &str) -> i32 {

@@ -140,7 +140,19 @@ impl Server {
             isotherm_protocol::engine_config(&config),
         )
         .map_err(|e| ServerError::Failed(format!("starting the SQL engine: {e}")))?;
-        let pg = isotherm_protocol::serve_with_engine(self.pg, backend, Arc::new(engine), config);
+        let engine = Arc::new(engine);
+        // In the background: the server answers meanwhile.
+        let warming = engine.clone();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let (tables, failed) = warming.warm_catalog().await;
+            let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::info!(tables, ms, "catalog warmed");
+            for f in failed {
+                tracing::warn!(table = %f, "catalog table unreadable");
+            }
+        });
+        let pg = isotherm_protocol::serve_with_engine(self.pg, backend, engine, config);
         tracing::info!(postgres = %self.pg_addr, admin = %self.admin_addr, "serving");
 
         let outcome = tokio::select! {
