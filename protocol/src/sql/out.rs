@@ -13,8 +13,9 @@ use isotherm_indexer::{CmpOp, ExtractField, Numeric, TruncUnit, Value};
 
 use crate::error::{SqlError, SqlResult};
 use crate::eval::{and3, compare, date_trunc, extract, or3};
-use crate::types::numeric::{nbase_head, rescale};
+use crate::types::numeric::rescale;
 use crate::types::{PgType, cast_value};
+use isotherm_indexer::query::arith::numeric_div;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArithOp {
@@ -437,37 +438,8 @@ fn numeric_arith(op: ArithOp, x: Numeric, y: Numeric) -> SqlResult<Numeric> {
             if y.unscaled == 0 {
                 return Err(SqlError::DivisionByZero);
             }
-            // PostgreSQL's select_div_scale: at least 16 significant digits.
-            let (w1, d1) = nbase_head(x);
-            let (w2, d2) = nbase_head(y);
-            let mut qweight = w1 - w2;
-            if d1 <= d2 {
-                qweight -= 1;
-            }
-            let rscale = (16 - qweight * 4)
-                .max(i32::from(x.scale))
-                .max(i32::from(y.scale))
-                .clamp(0, 1000);
-            // q = x / y at rscale = x.u * 10^(rscale - xs + ys) / y.u, rounded half away.
-            let shift = rscale - i32::from(x.scale) + i32::from(y.scale);
-            let (num, den) = if shift >= 0 {
-                let p = 10i128.checked_pow(shift.unsigned_abs()).ok_or_else(of)?;
-                (x.unscaled.checked_mul(p).ok_or_else(of)?, y.unscaled)
-            } else {
-                let p = 10i128.checked_pow(shift.unsigned_abs()).ok_or_else(of)?;
-                (x.unscaled, y.unscaled.checked_mul(p).ok_or_else(of)?)
-            };
-            let q = num / den;
-            let r = num % den;
-            let q = if r.unsigned_abs() * 2 >= den.unsigned_abs() {
-                q + if (num < 0) != (den < 0) { -1 } else { 1 }
-            } else {
-                q
-            };
-            Ok(Numeric {
-                unscaled: q,
-                scale: u8::try_from(rscale).map_err(|_| of())?,
-            })
+            // PostgreSQL's select_div_scale, as the index computes it.
+            numeric_div(x, y).ok_or_else(of)
         }
     }
 }
