@@ -218,7 +218,6 @@ impl SchemaProvider for PgCatalog {
             )),
             None if lower == "pg_settings" => Ok(Some(
                 Generated::for_session(
-                    "pg_settings",
                     pg_settings::PG_SETTINGS,
                     self.state.clone(),
                     pg_settings::rows,

@@ -295,15 +295,17 @@ pub type SessionRowsFn = fn(&SessionVars) -> Vec<Vec<V>>;
 
 #[derive(Clone, Copy)]
 enum Rows {
-    Catalog(RowsFn),
+    /// Kept by [`CatalogState::built_batch`] under the table's name
+    /// (`pg_catalog`'s names start with `pg_`, `information_schema`'s never
+    /// do, so a bare name is a unique key).
+    Catalog(&'static str, RowsFn),
+    /// Built per statement: sessions differ.
     Session(SessionRowsFn),
 }
 
 /// A catalog table generated at execution.
 #[derive(Clone)]
 pub struct Generated {
-    /// Qualified name: the key of its batch in [`CatalogState::built_batch`].
-    name: &'static str,
     schema: SchemaRef,
     spec: Spec,
     state: Arc<CatalogState>,
@@ -326,24 +328,17 @@ impl Generated {
         rows: RowsFn,
     ) -> Generated {
         Generated {
-            name,
             schema: schema_of(spec),
             spec,
             state,
-            rows: Rows::Catalog(rows),
+            rows: Rows::Catalog(name, rows),
         }
     }
 
     /// A table whose rows come from the session's settings, which the
     /// engine puts in each statement's configuration.
-    pub fn for_session(
-        name: &'static str,
-        spec: Spec,
-        state: Arc<CatalogState>,
-        rows: SessionRowsFn,
-    ) -> Generated {
+    pub fn for_session(spec: Spec, state: Arc<CatalogState>, rows: SessionRowsFn) -> Generated {
         Generated {
-            name,
             schema: schema_of(spec),
             spec,
             state,
@@ -362,9 +357,9 @@ impl Generated {
 
     fn build_for(&self, vars: Option<&SessionVars>) -> Result<RecordBatch> {
         match self.rows {
-            Rows::Catalog(f) => self.state.built_batch(self.name, || {
-                batch(&self.schema, self.spec, &f(&self.state))
-            }),
+            Rows::Catalog(name, f) => self
+                .state
+                .built_batch(name, || batch(&self.schema, self.spec, &f(&self.state))),
             Rows::Session(f) => batch(
                 &self.schema,
                 self.spec,
