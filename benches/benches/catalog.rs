@@ -3,8 +3,9 @@
 //! table) planned and run the way a session runs them, over a one-partition
 //! `temperatures` table. The target is 20 ms per statement.
 //!
-//! For each statement: the first run in a fresh engine (cold: nothing cached
-//! yet), then the median of [`RUNS`] further runs of plan and execute each.
+//! For each statement: its first run in a fresh engine whose catalog was
+//! warmed as the server warms it at start, then the median of [`RUNS`]
+//! (or `ISOTHERM_BENCH_RUNS`) further runs of plan and execute each.
 //! Prints one line per statement, slowest first, then p50/p90/max.
 //! `ISOTHERM_BENCH_FILTER=describe` runs only statements whose `tool/name`
 //! contains the text. Statements the protocol layer answers itself (`SET`,
@@ -26,7 +27,7 @@ use isotherm_tests::corpus::{self, CompareMode, ParamType, Statement};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Timed runs per statement after the cold one.
+/// Timed runs per statement after the first one.
 const RUNS: usize = 15;
 const TARGET: Duration = Duration::from_millis(20);
 
@@ -82,7 +83,7 @@ fn params(s: &Statement, values: &HashMap<String, String>) -> Option<Vec<(DataTy
 
 struct Timing {
     label: String,
-    cold: Duration,
+    first: Duration,
     plan: Duration,
     execute: Duration,
 }
@@ -96,10 +97,19 @@ async fn run_once(
     let declared: Vec<Option<DataType>> = params.iter().map(|(t, _)| Some(t.clone())).collect();
     let values: Vec<ScalarValue> = params.iter().map(|(_, v)| v.clone()).collect();
     let start = Instant::now();
-    let plan = engine.plan(sql, &vars(), &declared).await.ok()?;
+    let plan = match engine.plan(sql, &vars(), &declared).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("plan: {e}");
+            return None;
+        }
+    };
     let planned = start.elapsed();
     let start = Instant::now();
-    plan.execute(values).await.ok()?;
+    if let Err(e) = plan.execute(values).await {
+        eprintln!("execute: {e}");
+        return None;
+    }
     Some((planned, start.elapsed()))
 }
 
@@ -114,6 +124,10 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     let filter = std::env::var("ISOTHERM_BENCH_FILTER").unwrap_or_default();
+    let runs = std::env::var("ISOTHERM_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(RUNS);
     let runtime = must(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -154,20 +168,24 @@ fn main() {
             continue;
         };
         let timing = runtime.block_on(async {
-            let cold_engine = engine(&db);
+            let fresh = engine(&db);
+            let (_read, failed) = fresh.warm_catalog().await;
+            if !failed.is_empty() {
+                eprintln!("warm-up failed: {failed:?}");
+            }
             let start = Instant::now();
-            run_once(&cold_engine, &sql, &params).await?;
-            let cold = start.elapsed();
+            run_once(&fresh, &sql, &params).await?;
+            let first = start.elapsed();
             let mut plans = Vec::new();
             let mut executes = Vec::new();
-            for _ in 0..RUNS {
-                let (p, e) = run_once(&cold_engine, &sql, &params).await?;
+            for _ in 0..runs {
+                let (p, e) = run_once(&fresh, &sql, &params).await?;
                 plans.push(p);
                 executes.push(e);
             }
             Some(Timing {
                 label: label.clone(),
-                cold,
+                first,
                 plan: median(plans),
                 execute: median(executes),
             })
@@ -180,13 +198,13 @@ fn main() {
     timings.sort_by_key(|t| std::cmp::Reverse(t.plan + t.execute));
     println!(
         "{:<48} {:>9} {:>9} {:>9} {:>9}",
-        "statement", "cold ms", "plan ms", "exec ms", "total ms"
+        "statement", "first ms", "plan ms", "exec ms", "total ms"
     );
     for t in &timings {
         println!(
             "{:<48} {:>9.2} {:>9.2} {:>9.2} {:>9.2}{}",
             t.label,
-            ms(t.cold),
+            ms(t.first),
             ms(t.plan),
             ms(t.execute),
             ms(t.plan + t.execute),

@@ -7,7 +7,9 @@
 //!    `'x'::regclass`, `pg_catalog.` qualified calls, known psql queries);
 //! 2. honour the client's declared parameter types by casting those `$n`;
 //! 3. plan on a per-statement copy of the shared state carrying the
-//!    session's functions (`current_user`, `current_setting`, ...);
+//!    session's functions (`current_user`, `current_setting`, ...), with
+//!    catalog tables narrowed to the columns the statement names
+//!    (`catalog/narrow.rs`);
 //! 4. report the output schema and each `$n`'s type (declared, else inferred);
 //! 5. per execution: bind values, optimise, run, collect.
 
@@ -189,8 +191,13 @@ impl Engine {
         cast_declared_params(&mut statement, declared);
 
         let mut state = self.session_state(self.ctx.state(), vars);
-        let plan = state
-            .statement_to_plan(DFStatement::Statement(Box::new(statement)))
+        // Catalog tables carry only the columns the statement names (narrow.rs).
+        let needed = Arc::new(catalog::narrow::needed_columns(&statement));
+        let plan = catalog::narrow::NEEDED
+            .scope(
+                needed,
+                state.statement_to_plan(DFStatement::Statement(Box::new(statement))),
+            )
             .await?;
         let plan = crate::pg_typing::postgres_types(plan)?;
         if !is_query(&plan) {

@@ -74,9 +74,10 @@ impl SchemaProvider for InformationSchema {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
         match VIEWS.iter().find(|(n, _, _)| *n == name) {
-            Some((name, spec, rows)) => Ok(Some(
+            Some((name, spec, rows)) => Ok(Some(super::narrow::narrowed(
+                name,
                 Generated::new(name, spec, self.state.clone(), *rows).into_provider()?,
-            )),
+            ))),
             None => Ok(None),
         }
     }

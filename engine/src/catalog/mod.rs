@@ -10,6 +10,7 @@
 //! pg_relations.rs        pg_namespace, pg_class, pg_attribute, pg_database, pg_tables, ...
 //! information_schema.rs  information_schema views with PostgreSQL's types
 //! keywords.rs            pg_get_keywords(): PostgreSQL 15's list
+//! narrow.rs              tables narrowed to the columns a statement names, while it is planned
 //! pg_settings.rs         pg_settings: the session's settings, PostgreSQL 15's descriptions
 //! pg_description.rs      pg_description: PostgreSQL 15's comments on builtin objects
 //! retyped.rs             datafusion-pg-catalog's pg_type, pg_proc, ... with name/"char"/regproc types
@@ -25,6 +26,7 @@
 
 pub mod information_schema;
 pub mod keywords;
+pub mod narrow;
 pub mod oid;
 pub mod pg_description;
 pub mod pg_relations;
@@ -211,6 +213,20 @@ impl SchemaProvider for PgCatalog {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        Ok(self
+            .full_table(name)
+            .await?
+            .map(|t| narrow::narrowed(name, t)))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.upstream.table_exist(name)
+    }
+}
+
+impl PgCatalog {
+    /// Table `name` with all its columns.
+    async fn full_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lower = name.to_ascii_lowercase();
         match pg_relations::TABLES.iter().find(|(n, _, _)| *n == lower) {
             Some((name, spec, rows)) => Ok(Some(
@@ -238,9 +254,5 @@ impl SchemaProvider for PgCatalog {
             }
             None => self.upstream.table(name).await,
         }
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        self.upstream.table_exist(name)
     }
 }
