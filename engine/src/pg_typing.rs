@@ -17,7 +17,12 @@
 //! argument's type known, it becomes a cast to `Decimal128(38, scale)`. And
 //! `floor` / `ceil` of a numeric have scale 0, as PostgreSQL's do (Grafana's
 //! `floor(extract(epoch from t)/86400)*86400` buckets print as integers),
-//! and `date_part` is always float8.
+//! and `date_part` is always float8. `extract(second ...)` and
+//! `extract(milliseconds ...)` keep their microseconds (DataFusion's
+//! `date_part` truncates them).
+//!
+//! `date_trunc(unit, date)` is `timestamptz` (PostgreSQL casts the date);
+//! `sum(bigint)` is `numeric` (summed as `Decimal128(38, 0)`).
 //!
 //! Types kept through `nullif` and `coalesce`: a catalog column typed
 //! `"char"` or `name` (field metadata, see [`crate::catalog::PG_TYPE_KEY`])
@@ -26,15 +31,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::metadata::FieldMetadata;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DFSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::{Alias, Cast};
+use datafusion::logical_expr::expr::{Alias, Cast, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
-    BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, Projection, Union,
+    BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, Projection, Union, lit,
 };
 use datafusion::optimizer::analyzer::type_coercion::coerce_union_schema;
 
@@ -115,8 +120,15 @@ fn node_needs_retyping(node: &LogicalPlan) -> Result<bool> {
                 Expr::BinaryExpr(b) => small_literal(&b.left) || small_literal(&b.right),
                 Expr::ScalarFunction(f) => matches!(
                     f.name(),
-                    EXTRACT_MARKER | "nullif" | "coalesce" | "floor" | "ceil" | "date_part"
+                    EXTRACT_MARKER
+                        | "nullif"
+                        | "coalesce"
+                        | "floor"
+                        | "ceil"
+                        | "date_part"
+                        | "date_trunc"
                 ),
+                Expr::AggregateFunction(f) => f.func.name() == "sum",
                 _ => false,
             };
             Ok(stop_if(found))
@@ -199,6 +211,9 @@ fn tagged_passthrough(e: &Expr, schema: &DFSchema) -> Option<FieldMetadata> {
 /// The function the SQL rewrite wraps `extract(...)` in.
 pub const EXTRACT_MARKER: &str = "pg_extract_numeric";
 
+/// The zone of Isotherm's `timestamptz` values.
+const UTC: &str = "+00:00";
+
 /// `numeric`'s stand-in precision.
 const NUMERIC_PRECISION: u8 = 38;
 
@@ -236,14 +251,37 @@ fn numeric_extract(e: &Expr, schema: &DFSchema) -> Option<Expr> {
                 arg.get_type(schema),
                 Ok(DataType::Date32 | DataType::Date64)
             );
-            let scale = match field.to_ascii_lowercase().as_str() {
+            let field = field.to_ascii_lowercase();
+            let scale = match field.as_str() {
                 _ if date => 0,
                 "epoch" | "second" | "seconds" => 6,
                 "millisecond" | "milliseconds" => 3,
                 _ => 0,
             };
+            // DataFusion's `second` and `millisecond` are whole numbers:
+            // PostgreSQL's keep the microseconds, so count those instead.
+            let per_unit = match field.as_str() {
+                _ if date => None,
+                "second" | "seconds" => Some(1e6),
+                "millisecond" | "milliseconds" => Some(1e3),
+                _ => None,
+            };
+            let value = match per_unit {
+                Some(per_unit) => {
+                    let micros = Expr::ScalarFunction(ScalarFunction::new_udf(
+                        part.func.clone(),
+                        vec![lit("microsecond"), arg.clone()],
+                    ));
+                    Expr::BinaryExpr(BinaryExpr::new(
+                        Box::new(Expr::Cast(Cast::new(Box::new(micros), DataType::Float64))),
+                        Operator::Divide,
+                        Box::new(lit(per_unit)),
+                    ))
+                }
+                None => inner.clone(),
+            };
             Some(Expr::Cast(Cast::new(
-                Box::new(inner.clone()),
+                Box::new(value),
                 DataType::Decimal128(NUMERIC_PRECISION, scale),
             )))
         }
@@ -256,6 +294,24 @@ fn numeric_extract(e: &Expr, schema: &DFSchema) -> Option<Expr> {
                 DataType::Float64,
             ))),
         },
+        // PostgreSQL truncates a date as `timestamptz` (the date at
+        // midnight, UTC in Isotherm's sessions); DataFusion as `timestamp`.
+        "date_trunc" => {
+            let [unit, arg] = f.args.as_slice() else {
+                return None;
+            };
+            let Ok(DataType::Date32 | DataType::Date64) = arg.get_type(schema) else {
+                return None;
+            };
+            let at_midnight = Expr::Cast(Cast::new(
+                Box::new(arg.clone()),
+                DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+            ));
+            Some(Expr::ScalarFunction(ScalarFunction::new_udf(
+                f.func.clone(),
+                vec![unit.clone(), at_midnight],
+            )))
+        }
         "floor" | "ceil" => {
             let [arg] = f.args.as_slice() else {
                 return None;
@@ -274,8 +330,28 @@ fn numeric_extract(e: &Expr, schema: &DFSchema) -> Option<Expr> {
     }
 }
 
+/// `sum` of a `bigint` is `numeric` in PostgreSQL (it cannot overflow);
+/// DataFusion's is `Int64`. The sum runs over the values as `numeric`.
+fn numeric_sum(e: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let Expr::AggregateFunction(f) = e else {
+        return None;
+    };
+    let [arg] = f.params.args.as_slice() else {
+        return None;
+    };
+    if f.func.name() != "sum" || !matches!(arg.get_type(schema), Ok(DataType::Int64)) {
+        return None;
+    }
+    let mut sum = f.clone();
+    sum.params.args = vec![Expr::Cast(Cast::new(
+        Box::new(arg.clone()),
+        DataType::Decimal128(NUMERIC_PRECISION, 0),
+    ))];
+    Some(Expr::AggregateFunction(sum))
+}
+
 fn narrow(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-    if let Some(typed) = numeric_extract(&e, schema) {
+    if let Some(typed) = numeric_extract(&e, schema).or_else(|| numeric_sum(&e, schema)) {
         return Ok(Transformed::yes(typed));
     }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
