@@ -201,27 +201,18 @@ impl Visitor for Names {
 /// scope (the table itself outside one, when it is read whole, or when it
 /// would keep every column).
 pub fn narrowed(name: &str, table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    let full = table.schema();
     let keep = NEEDED.try_with(|needed| {
-        if needed.whole_tables.contains(&name.to_lowercase()) {
-            return None;
-        }
-        let schema = table.schema();
-        Some(
-            (0..schema.fields().len())
-                .filter(|i| needed.columns.contains(schema.field(*i).name()))
-                .collect::<Vec<usize>>(),
-        )
+        (!needed.whole_tables.contains(&name.to_lowercase())).then(|| {
+            (0..full.fields().len())
+                .filter(|i| needed.columns.contains(full.field(*i).name()))
+                .collect::<Vec<usize>>()
+        })
     });
     match keep {
-        Ok(Some(columns)) if columns.len() < table.schema().fields().len() => {
-            let schema = table.schema();
-            let schema = Arc::new(Schema::new_with_metadata(
-                columns
-                    .iter()
-                    .map(|i| schema.field(*i).clone())
-                    .collect::<Vec<_>>(),
-                schema.metadata().clone(),
-            ));
+        Ok(Some(columns)) if columns.len() < full.fields().len() => {
+            let fields: Vec<_> = columns.iter().map(|i| full.field(*i).clone()).collect();
+            let schema = Arc::new(Schema::new_with_metadata(fields, full.metadata().clone()));
             Arc::new(Narrowed {
                 inner: table,
                 schema,
