@@ -66,6 +66,31 @@ fn rows() -> Vec<Vec<V>> {
         .collect()
 }
 
+/// The comment on object `objoid` of catalog `classoid` (any catalog when
+/// `None`, as PostgreSQL's deprecated one-argument `obj_description` looks),
+/// not on one of its columns: what `obj_description` returns.
+pub fn object_description(objoid: i64, classoid: Option<i64>) -> Option<&'static str> {
+    type ByObject = std::collections::HashMap<i64, Vec<(i64, String)>>;
+    static OBJECTS: OnceLock<ByObject> = OnceLock::new();
+    let objects = OBJECTS.get_or_init(|| {
+        let mut by_object = ByObject::new();
+        for row in rows() {
+            if let [V::Int(objoid), V::Int(classoid), V::Int(0), V::Text(text)] = row.as_slice() {
+                by_object
+                    .entry(*objoid)
+                    .or_default()
+                    .push((*classoid, text.clone()));
+            }
+        }
+        by_object
+    });
+    objects
+        .get(&objoid)?
+        .iter()
+        .find(|(c, _)| classoid.is_none_or(|want| *c == want))
+        .map(|(_, text)| text.as_str())
+}
+
 /// The table, built on first use and kept.
 pub fn table() -> Result<Arc<MemTable>> {
     static TABLE: OnceLock<Arc<MemTable>> = OnceLock::new();
@@ -89,5 +114,21 @@ mod tests {
             Some(V::from("boolean, 'true'/'false'"))
         );
         assert_eq!(unescape("a\\tb\\\\c"), "a\tb\\c");
+    }
+
+    #[test]
+    fn object_descriptions_by_catalog() {
+        // pg_type 16 is bool; pg_namespace 11 is pg_catalog.
+        assert_eq!(
+            object_description(16, Some(1247)),
+            Some("boolean, 'true'/'false'")
+        );
+        assert_eq!(
+            object_description(11, Some(2615)),
+            Some("system catalog schema")
+        );
+        assert_eq!(object_description(11, None), Some("system catalog schema"));
+        assert_eq!(object_description(16, Some(1259)), None);
+        assert_eq!(object_description(987_654_321, None), None);
     }
 }

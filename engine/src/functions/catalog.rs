@@ -5,6 +5,7 @@
 //! Isotherm has no indexes, constraints, comments, sequences or views, so the
 //! functions describing those return what PostgreSQL returns for an object
 //! without them (NULL, or an empty string where PostgreSQL prints one).
+//! `obj_description` gives PostgreSQL 15's comments on builtin objects.
 
 use std::sync::Arc;
 
@@ -26,6 +27,24 @@ fn null(_: &S, _: &[ScalarValue]) -> Result<ScalarValue> {
     Ok(ScalarValue::Null)
 }
 
+/// `obj_description(oid [, catalog])`: PostgreSQL 15's comments on builtin
+/// objects (Isotherm's own have none).
+fn obj_description(state: &S, args: &[ScalarValue]) -> Result<ScalarValue> {
+    let Some(objoid) = int(args, 0) else {
+        return Ok(ScalarValue::Utf8(None));
+    };
+    let classoid = match args.len() {
+        1 => None,
+        _ => match text(args, 1).and_then(|name| state.resolve(&name)) {
+            Some(catalog) => Some(i64::from(catalog.oid)),
+            None => return Ok(ScalarValue::Utf8(None)),
+        },
+    };
+    Ok(ScalarValue::Utf8(
+        crate::catalog::pg_description::object_description(objoid, classoid).map(str::to_owned),
+    ))
+}
+
 fn yes(_: &S, _: &[ScalarValue]) -> Result<ScalarValue> {
     Ok(ScalarValue::Boolean(Some(true)))
 }
@@ -38,7 +57,7 @@ fn empty(_: &S, _: &[ScalarValue]) -> Result<ScalarValue> {
 pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
     let s = || state.clone();
     let mut fns = vec![
-        // No indexes, constraints, comments, views or serial columns.
+        // No indexes, constraints, views or serial columns; comments only on builtins.
         Udf::function(
             "pg_get_indexdef",
             any_of(&[1, 3]),
@@ -58,7 +77,7 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
             any_of(&[1, 2]),
             DataType::Utf8,
             s(),
-            null,
+            obj_description,
         ),
         Udf::function("col_description", any_of(&[2]), DataType::Utf8, s(), null),
         Udf::function("shobj_description", any_of(&[2]), DataType::Utf8, s(), null),

@@ -251,6 +251,7 @@ pub const PSQL_STEPS: &[(&str, &[&str])] = &[
     ("d_temperatures", &["-c", "\\d temperatures"]),
     ("l_isotherm", &["-c", "\\l isotherm"]),
     ("dn", &["-c", "\\dn"]),
+    ("dn_plus", &["-c", "\\dn+"]),
     (
         "x_expanded_query",
         &[
