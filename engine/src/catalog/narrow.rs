@@ -136,6 +136,31 @@ fn constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
     }
 }
 
+impl Names {
+    /// `USING` columns and NATURAL joins of one FROM list (a parenthesised
+    /// join's own list comes through [`Visitor::pre_visit_table_factor`]).
+    fn joins(&mut self, from: &[TableWithJoins]) {
+        let mut natural = false;
+        for join in from.iter().flat_map(|t| &t.joins) {
+            match constraint(&join.join_operator) {
+                Some(JoinConstraint::Natural) => natural = true,
+                Some(JoinConstraint::Using(columns)) => {
+                    for name in columns {
+                        name.0
+                            .iter()
+                            .filter_map(|p| p.as_ident())
+                            .for_each(|i| self.add(&i.value));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if natural {
+            self.whole(factors(from), &|_| true);
+        }
+    }
+}
+
 impl Visitor for Names {
     type Break = std::convert::Infallible;
 
@@ -167,32 +192,21 @@ impl Visitor for Names {
                 _ => {}
             }
         }
-        let joins = select.from.iter().flat_map(|t| &t.joins);
-        let mut natural = false;
-        for join in joins {
-            match constraint(&join.join_operator) {
-                Some(JoinConstraint::Natural) => natural = true,
-                Some(JoinConstraint::Using(columns)) => {
-                    for name in columns {
-                        name.0
-                            .iter()
-                            .filter_map(|p| p.as_ident())
-                            .for_each(|i| self.add(&i.value));
-                    }
-                }
-                _ => {}
+        self.joins(&select.from);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Self::Break> {
+        match factor {
+            // A column list on a table's alias renames its columns by position.
+            TableFactor::Table { alias: Some(a), .. } if !a.columns.is_empty() => {
+                self.whole(std::iter::once(factor), &|_| true)
             }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => self.joins(std::slice::from_ref(table_with_joins.as_ref())),
+            _ => {}
         }
-        if natural {
-            self.whole(factors(&select.from), &|_| true);
-        }
-        // A column list on a table's alias renames its columns by position.
-        let renamed: Vec<&TableFactor> = factors(&select.from)
-            .filter(
-                |f| matches!(f, TableFactor::Table { alias: Some(a), .. } if !a.columns.is_empty()),
-            )
-            .collect();
-        self.whole(renamed.into_iter(), &|_| true);
         ControlFlow::Continue(())
     }
 }
@@ -347,6 +361,19 @@ mod tests {
         assert_eq!(
             whole("SELECT a FROM pg_class AS c(a, b), pg_type"),
             ["pg_class"]
+        );
+        assert_eq!(
+            whole("SELECT 1 FROM pg_type t JOIN (pg_class NATURAL JOIN pg_namespace) ON true"),
+            ["pg_class", "pg_namespace"]
+        );
+        assert_eq!(
+            whole("SELECT 1 FROM pg_type, (SELECT 1 FROM pg_class AS c(a, b)) s"),
+            ["pg_class"]
+        );
+        assert!(
+            needed("SELECT 1 FROM (pg_class c JOIN pg_namespace n USING (relowner))")
+                .columns
+                .contains("relowner")
         );
         assert_eq!(
             whole("SELECT * FROM (pg_class c JOIN pg_type t ON true)"),
