@@ -217,9 +217,10 @@ const UTC: &str = "+00:00";
 /// `numeric`'s stand-in precision.
 const NUMERIC_PRECISION: u8 = 38;
 
-/// `extract`'s marked call as a decimal cast; `floor` / `ceil` of a decimal
-/// at scale 0.
-fn numeric_extract(e: &Expr, schema: &DFSchema) -> Option<Expr> {
+/// A function call with PostgreSQL's result type: `extract`'s marked call
+/// as a decimal cast, `floor` / `ceil` of a decimal at scale 0, `date_part`
+/// as float8, `date_trunc` of a date as timestamptz.
+fn pg_function_type(e: &Expr, schema: &DFSchema) -> Option<Expr> {
     let Expr::ScalarFunction(f) = e else {
         return None;
     };
@@ -252,19 +253,15 @@ fn numeric_extract(e: &Expr, schema: &DFSchema) -> Option<Expr> {
                 Ok(DataType::Date32 | DataType::Date64)
             );
             let field = field.to_ascii_lowercase();
-            let scale = match field.as_str() {
-                _ if date => 0,
-                "epoch" | "second" | "seconds" => 6,
-                "millisecond" | "milliseconds" => 3,
-                _ => 0,
-            };
-            // DataFusion's `second` and `millisecond` are whole numbers:
-            // PostgreSQL's keep the microseconds, so count those instead.
-            let per_unit = match field.as_str() {
-                _ if date => None,
-                "second" | "seconds" => Some(1e6),
-                "millisecond" | "milliseconds" => Some(1e3),
-                _ => None,
+            // The scale, and for `second` and `millisecond` (whole numbers in
+            // DataFusion, with microseconds in PostgreSQL) the microseconds
+            // per unit to count them in instead.
+            let (scale, per_unit) = match field.as_str() {
+                _ if date => (0, None),
+                "epoch" => (6, None),
+                "second" | "seconds" => (6, Some(1e6)),
+                "millisecond" | "milliseconds" => (3, Some(1e3)),
+                _ => (0, None),
             };
             let value = match per_unit {
                 Some(per_unit) => {
@@ -351,7 +348,7 @@ fn numeric_sum(e: &Expr, schema: &DFSchema) -> Option<Expr> {
 }
 
 fn narrow(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-    if let Some(typed) = numeric_extract(&e, schema).or_else(|| numeric_sum(&e, schema)) {
+    if let Some(typed) = pg_function_type(&e, schema).or_else(|| numeric_sum(&e, schema)) {
         return Ok(Transformed::yes(typed));
     }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {

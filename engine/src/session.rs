@@ -355,7 +355,6 @@ impl EnginePlan {
     }
 }
 
-/// True when the plan (or one of its subqueries) scans an Isotherm table.
 /// Physical optimizer rules a catalog statement skips: they pay off on big
 /// inputs only, and on a dozen joins over wide catalog tables they cost
 /// milliseconds each. Correctness never depends on them (the distribution
@@ -383,6 +382,7 @@ fn for_catalog(mut state: SessionState) -> SessionState {
         .build()
 }
 
+/// True when the plan (or one of its subqueries) scans an Isotherm table.
 fn reads_isotherm_tables(plan: &LogicalPlan) -> bool {
     use datafusion::common::tree_node::TreeNodeRecursion;
     let mut found = false;

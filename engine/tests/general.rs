@@ -5,7 +5,7 @@
 mod common;
 
 use common::{fixture, query, rows, vars};
-use isotherm_engine::arrow::datatypes::DataType;
+use isotherm_engine::arrow::datatypes::{DataType, TimeUnit};
 use isotherm_engine::{EXPLAIN_PATH, Engine, ScalarValue};
 
 #[tokio::test]
@@ -371,8 +371,9 @@ async fn nullif_keeps_a_catalog_columns_type() {
     assert_eq!(tag(0), Some("char".to_owned()), "{:?}", plan.logical_plan());
 }
 
-/// `extract` is numeric with its field's scale (PostgreSQL 14+), `date_part`
-/// stays float8, and `floor`/`ceil` of a numeric have scale 0.
+/// `extract` is numeric with its field's scale (PostgreSQL 14+) and keeps
+/// microseconds, `date_part` stays float8, `floor`/`ceil` of a numeric have
+/// scale 0, and `sum(bigint)` is numeric (so it does not overflow).
 #[tokio::test]
 async fn extract_is_numeric_with_postgres_scales() {
     let f = fixture();
@@ -408,6 +409,21 @@ async fn extract_is_numeric_with_postgres_scales() {
             DataType::Float64,
             "1.0",
         ),
+        (
+            "SELECT extract(second FROM TIMESTAMP '2024-01-01 12:00:01.234567')",
+            DataType::Decimal128(38, 6),
+            "1.234567",
+        ),
+        (
+            "SELECT extract(milliseconds FROM TIMESTAMP '2024-01-01 12:00:01.2345')",
+            DataType::Decimal128(38, 3),
+            "1234.500",
+        ),
+        (
+            "SELECT sum(CAST(x AS BIGINT)) FROM (VALUES (9223372036854775807), (1)) AS t(x)",
+            DataType::Decimal128(38, 0),
+            "9223372036854775808",
+        ),
     ];
     for (sql, ty, want) in cases {
         let plan = e.plan(sql, &vars(), &[]).await.unwrap();
@@ -415,4 +431,18 @@ async fn extract_is_numeric_with_postgres_scales() {
         let rows = query(e, sql).await.unwrap();
         assert_eq!(rows[0][0], want, "{sql}");
     }
+}
+
+/// `date_trunc` of a date is timestamptz, as PostgreSQL casts the date.
+#[tokio::test]
+async fn date_trunc_of_a_date_is_timestamptz() {
+    let f = fixture();
+    let sql = "SELECT date_trunc('month', DATE '2024-06-15')";
+    let plan = f.engine.plan(sql, &vars(), &[]).await.unwrap();
+    assert_eq!(
+        plan.schema.field(0).data_type(),
+        &DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into()))
+    );
+    let rows = query(&f.engine, sql).await.unwrap();
+    assert!(rows[0][0].starts_with("2024-06-01T00:00:00"), "{rows:?}");
 }

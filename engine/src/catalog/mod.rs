@@ -192,39 +192,6 @@ impl PgCatalog {
         Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
     }
 
-    /// A [`retyped`] table, built on first use and kept.
-    async fn retyped_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        if let Some(t) = self.retyped.lock().get(name) {
-            return Ok(Some(t.clone()));
-        }
-        let Some(upstream) = self.upstream.table(name).await? else {
-            return Ok(None);
-        };
-        let t = retyped::retype(name, upstream).await?;
-        self.retyped.lock().insert(name.to_owned(), t.clone());
-        Ok(Some(t))
-    }
-}
-
-#[async_trait]
-impl SchemaProvider for PgCatalog {
-    fn table_names(&self) -> Vec<String> {
-        self.upstream.table_names()
-    }
-
-    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        Ok(self
-            .full_table(name)
-            .await?
-            .map(|t| narrow::narrowed(name, t)))
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        self.upstream.table_exist(name)
-    }
-}
-
-impl PgCatalog {
     /// Table `name` with all its columns.
     async fn full_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lower = name.to_ascii_lowercase();
@@ -254,5 +221,36 @@ impl PgCatalog {
             }
             None => self.upstream.table(name).await,
         }
+    }
+
+    /// A [`retyped`] table, built on first use and kept.
+    async fn retyped_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(t) = self.retyped.lock().get(name) {
+            return Ok(Some(t.clone()));
+        }
+        let Some(upstream) = self.upstream.table(name).await? else {
+            return Ok(None);
+        };
+        let t = retyped::retype(name, upstream).await?;
+        self.retyped.lock().insert(name.to_owned(), t.clone());
+        Ok(Some(t))
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for PgCatalog {
+    fn table_names(&self) -> Vec<String> {
+        self.upstream.table_names()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        Ok(self
+            .full_table(name)
+            .await?
+            .map(|t| narrow::narrowed(name, t)))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.upstream.table_exist(name)
     }
 }
