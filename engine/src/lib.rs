@@ -18,6 +18,7 @@
 //! functions/   PostgreSQL functions clients call (catalog and session)
 //! names.rs     PostgreSQL's result column names (FigureColname)
 //! pg_typing.rs plan rules giving results PostgreSQL's types (int4 arithmetic)
+//! numeric/     unconstrained numeric with per-value scales (avg, division, casts)
 //! error.rs     EngineError and its SQLSTATEs
 //! session.rs   Engine (one per server), EnginePlan: plan, bind, execute
 //! ```
@@ -31,6 +32,7 @@ pub mod convert;
 pub mod error;
 pub mod functions;
 pub mod names;
+pub mod numeric;
 pub mod pg_typing;
 pub mod provider;
 pub mod session;

@@ -44,6 +44,7 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::analyzer::type_coercion::coerce_union_schema;
 
 use crate::catalog::PG_TYPE_KEY;
+use crate::numeric;
 
 /// Applies both rewrites (see the module docs) to a statement's plan as
 /// planned, before DataFusion's analysis (its type coercion then casts
@@ -71,25 +72,56 @@ fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let schema = merge_schema(&below.data.inputs());
     let names = NamePreserver::new(&below.data);
     let changed_below = below.transformed;
+    // A projection hands numerics on as they are, and an aggregate groups
+    // by them (so a group shows its value's own scale); every other node's
+    // own expressions (sort and join keys, window frames) take them as
+    // decimals.
+    let projection = matches!(
+        below.data,
+        LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_)
+    );
     let here = below.data.map_expressions(|expr| {
         let name = names.save(&expr);
-        expr.transform_up(|e| narrow(e, &schema))
+        expr.transform_up(|e| narrow(e, &schema))?
+            .transform_data(|e| {
+                if projection {
+                    Ok(Transformed::no(e))
+                } else {
+                    numeric::rewrite::leave(e, &schema)
+                }
+            })
             .map(|t| t.update_data(|e| name.restore(e)))
     })?;
     let changed = changed_below || here.transformed;
-    if !changed && !matches!(here.data, LogicalPlan::Projection(_)) {
+    if !changed
+        && !matches!(
+            here.data,
+            LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_) | LogicalPlan::Union(_)
+        )
+    {
         return Ok(here);
     }
     let rebuilt = match here.data {
         LogicalPlan::Projection(p) => keep_pg_types(p, changed)?,
-        // The common type of the branches, as analysis would compute it.
-        LogicalPlan::Union(u) => {
-            let schema = Arc::new(coerce_union_schema(&u.inputs)?);
-            Transformed::yes(LogicalPlan::Union(Union {
-                inputs: u.inputs,
-                schema,
-            }))
+        LogicalPlan::Aggregate(a) => {
+            let split = numeric::rewrite::split_avg(a)?;
+            match (split.transformed, changed) {
+                (false, true) => Transformed::yes(split.data.recompute_schema()?),
+                _ => split,
+            }
         }
+        // The common type of the branches, as analysis would compute it.
+        LogicalPlan::Union(u) => match numeric::rewrite::union_inputs(&u.inputs)? {
+            Some(inputs) => Transformed::yes(LogicalPlan::Union(Union {
+                schema: Arc::new(coerce_union_schema(&inputs)?),
+                inputs,
+            })),
+            None if changed => Transformed::yes(LogicalPlan::Union(Union {
+                schema: Arc::new(coerce_union_schema(&u.inputs)?),
+                inputs: u.inputs,
+            })),
+            None => Transformed::no(LogicalPlan::Union(u)),
+        },
         other => Transformed::yes(other.recompute_schema()?),
     };
     Ok(Transformed::new_transformed(
@@ -130,7 +162,7 @@ fn node_needs_retyping(node: &LogicalPlan) -> Result<bool> {
                 ),
                 Expr::AggregateFunction(f) => f.func.name() == "sum",
                 _ => false,
-            };
+            } || numeric::rewrite::applies_to(x);
             Ok(stop_if(found))
         })
     })?;
@@ -347,23 +379,28 @@ fn numeric_sum(e: &Expr, schema: &DFSchema) -> Option<Expr> {
     Some(Expr::AggregateFunction(sum))
 }
 
+/// One expression node, its children done: numerics first
+/// ([`numeric::rewrite`]), then the rules of this module.
 fn narrow(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let numeric = numeric::rewrite::rewrite_expr(e, schema)?;
+    let (e, changed) = (numeric.data, numeric.transformed);
+    let unchanged = |e| Ok(Transformed::new_transformed(e, changed));
     if let Some(typed) = pg_function_type(&e, schema).or_else(|| numeric_sum(&e, schema)) {
         return Ok(Transformed::yes(typed));
     }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
-        return Ok(Transformed::no(e));
+        return unchanged(e);
     };
     if !matches!(
         op,
         Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo
     ) {
-        return Ok(Transformed::no(e));
+        return unchanged(e);
     }
     let (left, right) = match (widened_int4(left, schema), widened_int4(right, schema)) {
         (Some(l), None) if small_literal(right) => (l, right.as_ref().clone()),
         (None, Some(r)) if small_literal(left) => (left.as_ref().clone(), r),
-        _ => return Ok(Transformed::no(e)),
+        _ => return unchanged(e),
     };
     let wide = Expr::BinaryExpr(BinaryExpr::new(Box::new(left), *op, Box::new(right)));
     Ok(Transformed::yes(Expr::Cast(Cast::new(

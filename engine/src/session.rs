@@ -81,6 +81,8 @@ impl Engine {
             .with_information_schema(false);
         let options = df_config.options_mut();
         options.sql_parser.dialect = datafusion::config::Dialect::PostgreSQL;
+        // `1.5` is numeric in PostgreSQL, not float8.
+        options.sql_parser.parse_float_as_decimal = true;
         options.execution.time_zone = Some("+00:00".to_owned());
         let ctx = SessionContext::new_with_config(df_config);
         let catalog = catalog::install(&ctx, backend.clone(), &config.database, &config.user)?;

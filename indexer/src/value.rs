@@ -69,6 +69,57 @@ impl Numeric {
         self.unscaled as f64 / 10f64.powi(i32::from(self.scale))
     }
 
+    /// Parses `[-+]digits[.digits][e[-+]digits]` as PostgreSQL's `numeric_in` does.
+    pub fn parse(s: &str) -> Option<Numeric> {
+        let s = s.trim();
+        let (neg, body) = match s.as_bytes().first()? {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (mantissa, exp) = match body.find(['e', 'E']) {
+            Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+            None => (body, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all = format!("{int}{frac}");
+        let all = all.trim_start_matches('0');
+        let mut unscaled: i128 = if all.is_empty() { 0 } else { all.parse().ok()? };
+        let mut scale = frac.len() as i32 - exp;
+        if scale < 0 {
+            unscaled = unscaled.checked_mul(10i128.checked_pow(scale.unsigned_abs())?)?;
+            scale = 0;
+        }
+        let scale = u8::try_from(scale).ok()?;
+        Some(Numeric {
+            unscaled: if neg { -unscaled } else { unscaled },
+            scale,
+        })
+    }
+
+    /// `n` with exactly `scale` digits after the point (rounding half away from zero).
+    pub fn rescale(self, scale: u8) -> Option<Numeric> {
+        let n = self;
+        if scale >= n.scale {
+            let p = 10i128.checked_pow(u32::from(scale - n.scale))?;
+            return Some(Numeric {
+                unscaled: n.unscaled.checked_mul(p)?,
+                scale,
+            });
+        }
+        let p = 10i128.checked_pow(u32::from(n.scale - scale))?;
+        let q = n.unscaled / p;
+        let r = n.unscaled % p;
+        let q = if r.abs() * 2 >= p { q + r.signum() } else { q };
+        Some(Numeric { unscaled: q, scale })
+    }
+
     fn rescaled(self, scale: u8) -> Option<i128> {
         let diff = u32::from(scale.checked_sub(self.scale)?);
         self.unscaled.checked_mul(10i128.checked_pow(diff)?)
@@ -213,6 +264,62 @@ mod tests {
         assert_eq!(
             Value::Float64(-0.0).sql_cmp(&Value::Float64(0.0)),
             Ordering::Equal
+        );
+    }
+
+    #[test]
+    fn parses_text() {
+        assert_eq!(
+            Numeric::parse("1.50"),
+            Some(Numeric {
+                unscaled: 150,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            Numeric::parse("-.5"),
+            Some(Numeric {
+                unscaled: -5,
+                scale: 1
+            })
+        );
+        assert_eq!(
+            Numeric::parse("1e5"),
+            Some(Numeric {
+                unscaled: 100_000,
+                scale: 0
+            })
+        );
+        assert_eq!(
+            Numeric::parse("1.5e-2"),
+            Some(Numeric {
+                unscaled: 15,
+                scale: 3
+            })
+        );
+        assert_eq!(Numeric::parse("abc"), None);
+        assert_eq!(Numeric::parse("."), None);
+    }
+
+    #[test]
+    fn rescales_half_away_from_zero() {
+        let n = Numeric {
+            unscaled: -12_345,
+            scale: 3,
+        };
+        assert_eq!(
+            n.rescale(2),
+            Some(Numeric {
+                unscaled: -1235,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            n.rescale(4),
+            Some(Numeric {
+                unscaled: -123_450,
+                scale: 4
+            })
         );
     }
 }

@@ -128,7 +128,7 @@ fn aggregate(func: AggFunc, values: &[Value], out: ScalarType) -> Value {
                     .collect();
                 let sum: i128 = nums
                     .iter()
-                    .filter_map(|n| crate::types::numeric::rescale(*n, scale))
+                    .filter_map(|n| n.rescale(scale))
                     .map(|n| n.unscaled)
                     .sum();
                 let total = Numeric {

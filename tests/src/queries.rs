@@ -170,6 +170,30 @@ pub const BI: &[&str] = &[
     "SELECT count(*) FROM temperatures WHERE measured_at >= '2024-01-01 00:00:00'::timestamp AND measured_at < to_timestamp(1704153600)",
 ];
 
+/// `numeric` on the general path (CTEs and derived tables, which the index
+/// leaves to the engine): `avg` of integers and numeric division at
+/// PostgreSQL's per-value scale, numeric literals, casts to `numeric`,
+/// numerics through UNION, GROUP BY, HAVING, ORDER BY and joins, and the
+/// column names a CTE's expressions get.
+pub const GENERAL: &[&str] = &[
+    "WITH s AS (SELECT station, count(*) AS n FROM temperatures GROUP BY station) SELECT avg(n), sum(n) / count(*), max(n) / 7.0, min(n)::numeric / 3, avg(n) / 3, avg(n) + 1, avg(n) * 2 FROM s",
+    "WITH t AS (SELECT * FROM temperatures) SELECT region, avg(CASE WHEN humidity > 50 THEN 1 ELSE 0 END) AS humid, avg(CASE WHEN region = 'europe' THEN 1.0 ELSE 0 END) AS eu FROM t GROUP BY region ORDER BY region",
+    "WITH s AS (SELECT region, count(*) AS n FROM temperatures GROUP BY region) SELECT region, n * 1.5 AS scaled, round(n / 7.0, 2) AS r, (n / 3.0)::int AS i, n::numeric AS num, n / 4.0 > 10 AS big FROM s ORDER BY region",
+    "WITH s AS (SELECT station, max(temperature) AS hi, max(humidity) AS h FROM temperatures GROUP BY station) SELECT station, hi::numeric, CAST(hi AS numeric(10, 1)), h::numeric FROM s ORDER BY station",
+    "WITH s AS (SELECT region FROM temperatures GROUP BY region) SELECT region, 1.50 AS a, 2.5 * 2 AS b, 1e3 AS c, 10 / 4.0 AS d, -0.001 AS e, '12.50'::numeric AS f FROM s ORDER BY region",
+    "WITH s AS (SELECT station, count(*) AS n FROM temperatures GROUP BY station) SELECT n % 3 AS k, avg(n) AS a, avg(DISTINCT n) AS d, avg(n) FILTER (WHERE n > 3) AS f FROM s GROUP BY 1 HAVING avg(n) > 1.5 ORDER BY a DESC, k",
+    "WITH s AS (SELECT region, count(*) AS n FROM temperatures GROUP BY region) SELECT region, avg(n) FROM s GROUP BY region UNION ALL SELECT 'all', 1.5 UNION ALL SELECT 'none', 2 ORDER BY 1",
+    "WITH s AS (SELECT station, count(*) AS n FROM temperatures GROUP BY station) SELECT n / 3.0 AS third, count(*) FROM s GROUP BY 1 ORDER BY 1",
+    "WITH s AS (SELECT station, count(*) AS n FROM temperatures GROUP BY station) SELECT a.station, a.n / 2.0 AS half FROM s a JOIN s b ON a.n / 2.0 = b.n / 2.0 AND a.station = b.station WHERE a.n / 3.0 > 1 ORDER BY half DESC, a.station",
+    "WITH s AS (SELECT extract(epoch from measured_at) AS e FROM temperatures WHERE date = '2024-01-01') SELECT e / 60 AS minute, floor(e / 86400) * 86400 AS day, count(*) FROM s GROUP BY 1, 2 ORDER BY 1",
+    "WITH q AS (SELECT region, avg(humidity), count(*), max(temperature) - min(temperature) FROM temperatures GROUP BY region) SELECT * FROM q ORDER BY region",
+    "WITH q AS (SELECT region, count(*) AS n FROM temperatures GROUP BY region) SELECT n, n::text, n::float8, (n / 7.0)::float8 FROM q ORDER BY 1",
+    "SELECT * FROM (SELECT station, sum(CASE WHEN humidity IS NULL THEN 1 ELSE 0 END) / count(*)::numeric FROM temperatures GROUP BY station) AS t ORDER BY 1",
+    // Floats meeting numeric literals compute in float8.
+    "WITH t AS (SELECT * FROM temperatures) SELECT count(*) FILTER (WHERE temperature <= -5.5) AS a, count(*) FILTER (WHERE temperature BETWEEN -5.5 AND 10.25) AS b, count(*) FILTER (WHERE temperature IN (0.5, 1.5, -0.0)) AS c, max(CASE WHEN humidity > 50 THEN humidity ELSE 0.5 END) AS d, min(coalesce(humidity, 1.5)) AS e, count(*) FILTER (WHERE humidity > 1e100 OR humidity < 1e-200) AS f, max(temperature * 1.8 + 32) AS g FROM t",
+    "WITH t AS (SELECT region, max(temperature) AS hi FROM temperatures GROUP BY region) SELECT region, hi FROM t UNION ALL SELECT 'x', 1.25 ORDER BY 1, 2",
+];
+
 /// Literal spellings PostgreSQL accepts: exponents, leading/trailing dots,
 /// signs, casts, typed literals.
 pub const LITERALS: &[&str] = &[

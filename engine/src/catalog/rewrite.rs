@@ -21,10 +21,10 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem,
-    SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value, ValueWithSpan, VisitMut,
-    VisitorMut,
+    AccessExpr, BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName,
+    Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor, UnaryOperator, Value,
+    ValueWithSpan, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
@@ -367,7 +367,19 @@ impl VisitorMut for AfterParse<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let Some(with) = query.with.as_mut() {
+            for cte in &mut with.cte_tables {
+                name_items(&mut cte.query.body);
+            }
+        }
         fix_projections(&mut query.body);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, tf: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Derived { subquery, .. } = tf {
+            name_items(&mut subquery.body);
+        }
         ControlFlow::Continue(())
     }
 
@@ -458,6 +470,48 @@ impl VisitorMut for AfterParse<'_> {
             && !field.to_string().eq_ignore_ascii_case("julian")
         {
             *expr = call(crate::pg_typing::EXTRACT_MARKER, vec![expr.clone()]);
+        }
+        // A number literal is numeric (a decimal here) unless it needs more
+        // than the 38 digits a decimal holds (`1e-200`, `1e100`): then it is
+        // read as float8, which is what it is compared with or computed as.
+        if let Expr::Value(ValueWithSpan {
+            value: Value::Number(n, _),
+            ..
+        }) = expr
+            && !fits_decimal(n)
+        {
+            *expr = Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(string(n)),
+                data_type: DataType::DoublePrecision,
+                array: false,
+                format: None,
+            };
+        }
+        // `CAST(x AS numeric)` without precision keeps each value's scale in
+        // PostgreSQL (`1.5::float8::numeric` is `1.5`): marked here, typed by
+        // `crate::numeric` once x's type is known. A parameter keeps the
+        // cast its type is inferred from.
+        if let Expr::Cast {
+            kind: CastKind::Cast | CastKind::DoubleColon,
+            expr: operand,
+            data_type:
+                DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None),
+            format: None,
+            ..
+        } = expr
+            && !matches!(
+                operand.as_ref(),
+                Expr::Value(ValueWithSpan {
+                    value: Value::Placeholder(_),
+                    ..
+                })
+            )
+        {
+            *expr = call(
+                crate::numeric::rewrite::CAST_MARKER,
+                vec![(**operand).clone()],
+            );
         }
         // `format('%I.%I', s, t)::regclass` -> `regclass_in(...)`: a name
         // computed as text is looked up (datafusion-pg-catalog resolves
@@ -665,7 +719,7 @@ fn fix_projections(body: &mut SetExpr) {
                     };
                 }
                 let name = match item {
-                    SelectItem::UnnamedExpr(e) => e.to_string(),
+                    SelectItem::UnnamedExpr(e) => datafusion_name(e),
                     SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
                     _ => continue,
                 };
@@ -707,6 +761,76 @@ fn fix_projections(body: &mut SetExpr) {
             fix_projections(right);
         }
         _ => {}
+    }
+}
+
+/// Whether a number literal's digits, written out in full, fit a 38-digit
+/// decimal.
+fn fits_decimal(n: &str) -> bool {
+    let (mantissa, exp) = match n.find(['e', 'E']) {
+        Some(i) => (&n[..i], n[i + 1..].parse::<i64>().unwrap_or(i64::MAX)),
+        None => (n, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    let significant = digits.trim_start_matches('0').len() as i64;
+    let scale = (frac.len() as i64).saturating_sub(exp);
+    let written = if scale >= 0 {
+        significant.max(scale)
+    } else {
+        significant.saturating_add(-scale)
+    };
+    written <= 38
+}
+
+/// The select items of a CTE or a subquery in FROM get PostgreSQL's column
+/// names (`avg(x)` is `avg`), which an outer `SELECT *` shows: DataFusion
+/// would name them by their text. A name another item already has is left
+/// to DataFusion (it requires names to be unique), as is a list with `*`.
+fn name_items(body: &mut SetExpr) {
+    let select = match body {
+        SetExpr::Select(select) => select,
+        // The first branch names a set operation's columns.
+        SetExpr::SetOperation { left, .. } => return name_items(left),
+        SetExpr::Query(q) => return name_items(&mut q.body),
+        _ => return,
+    };
+    let name_of = |item: &SelectItem| match item {
+        SelectItem::UnnamedExpr(e) => Some(crate::names::column_name(e).0),
+        SelectItem::ExprWithAlias { alias, .. } => Some(crate::names::ident(alias)),
+        _ => None,
+    };
+    let names: Vec<Option<String>> = select.projection.iter().map(name_of).collect();
+    if names.iter().any(Option::is_none) {
+        return;
+    }
+    for (i, item) in select.projection.iter_mut().enumerate() {
+        let SelectItem::UnnamedExpr(e) = item else {
+            continue;
+        };
+        if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            continue;
+        }
+        let Some(name) = names[i].clone() else {
+            continue;
+        };
+        if names.iter().filter(|n| n.as_deref() == Some(&name)).count() > 1 {
+            continue;
+        }
+        *item = SelectItem::ExprWithAlias {
+            expr: e.clone(),
+            alias: Ident::with_quote('"', name),
+        };
+    }
+}
+
+/// The name DataFusion gives an unnamed select item, as far as two items
+/// can share it: a cast is named as what it casts (`a` and `a::int` are both
+/// `a`).
+fn datafusion_name(e: &Expr) -> String {
+    match e {
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => datafusion_name(expr),
+        other => other.to_string(),
     }
 }
 
@@ -994,6 +1118,26 @@ mod tests {
         assert_eq!(
             rewritten("SELECT a, NULL, NULL, NULL FROM t"),
             "SELECT a, NULL, NULL AS \"?column?_2\", NULL AS \"?column?_3\" FROM t"
+        );
+        // A CTE's and a derived table's items are named as in PostgreSQL.
+        assert_eq!(
+            rewritten(
+                "WITH q AS (SELECT region, avg(h), count(*), count(x), 1 + 1 FROM t GROUP BY region) \
+                 SELECT * FROM (SELECT max(a), b FROM q) AS s"
+            ),
+            "WITH q AS (SELECT region, avg(h) AS \"avg\", count(*), count(x), 1 + 1 AS \"?column?\" \
+             FROM t GROUP BY region) SELECT * FROM (SELECT max(a) AS \"max\", b FROM q) AS s"
+        );
+        // Number literals beyond a decimal's 38 digits are float8.
+        assert_eq!(
+            rewritten("SELECT 1.5, 1e3, 1e-200, 1e100, 0.000001e-30 FROM t"),
+            "SELECT 1.5, 1e3, CAST('1e-200' AS DOUBLE PRECISION), \
+             CAST('1e100' AS DOUBLE PRECISION), 0.000001e-30 FROM t"
+        );
+        // DataFusion names a cast as what it casts.
+        assert_eq!(
+            rewritten("SELECT a, a::INT, CAST(a AS TEXT), b FROM t"),
+            "SELECT a, a::INT AS \"?column?_2\", CAST(a AS TEXT) AS \"?column?_3\", b FROM t"
         );
     }
 

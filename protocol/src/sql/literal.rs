@@ -7,7 +7,7 @@
 //! quoted string is of unknown type until it meets a column: then it is read
 //! as that column's type (`'abc'` against a float column is 22P02).
 
-use isotherm_indexer::Value;
+use isotherm_indexer::{Numeric, Value};
 use sqlparser::ast::{
     CastKind, DataType, ExactNumberInfo, Expr, TimezoneInfo, UnaryOperator, Value as SqlValue,
 };
@@ -15,7 +15,6 @@ use sqlparser::ast::{
 use crate::error::{SqlError, SqlResult};
 use crate::sql::Params;
 use crate::sql::names::object_name;
-use crate::types::numeric::{parse_numeric, rescale};
 use crate::types::{PgType, cast_value, parse_text};
 
 /// A constant: typed, or a quoted string / NULL whose type comes from context.
@@ -121,7 +120,7 @@ pub fn number(s: &str) -> SqlResult<(Value, PgType)> {
         };
         return Ok((Value::Int64(i), ty));
     }
-    if let Some(n) = parse_numeric(s) {
+    if let Some(n) = Numeric::parse(s) {
         return Ok((Value::Numeric(n), PgType::Numeric));
     }
     // Beyond numeric's 38 digits (e.g. `1e100`): PostgreSQL compares such a
@@ -171,7 +170,7 @@ pub fn cast_lit(lit: Lit, dt: &DataType) -> SqlResult<Lit> {
     };
     let v = match (v, numeric_scale(dt)) {
         (Value::Numeric(n), Some(s)) => Value::Numeric(
-            rescale(n, s)
+            n.rescale(s)
                 .ok_or_else(|| SqlError::NumericOutOfRange("numeric field overflow".into()))?,
         ),
         (v, _) => v,

@@ -13,7 +13,6 @@ use isotherm_indexer::{CmpOp, ExtractField, Numeric, TruncUnit, Value};
 
 use crate::error::{SqlError, SqlResult};
 use crate::eval::{and3, compare, date_trunc, extract, or3};
-use crate::types::numeric::rescale;
 use crate::types::{PgType, cast_value};
 use isotherm_indexer::query::arith::numeric_div;
 
@@ -138,7 +137,7 @@ impl Out {
                 let v = cast_value(e.eval(row)?, self.ty)?;
                 match (v, scale) {
                     (Value::Numeric(n), Some(s)) => {
-                        rescale(n, *s).map(Value::Numeric).ok_or_else(|| {
+                        n.rescale(*s).map(Value::Numeric).ok_or_else(|| {
                             SqlError::NumericOutOfRange("numeric field overflow".into())
                         })
                     }
@@ -416,8 +415,8 @@ fn numeric_arith(op: ArithOp, x: Numeric, y: Numeric) -> SqlResult<Numeric> {
     let s = x.scale.max(y.scale);
     match op {
         ArithOp::Add | ArithOp::Sub | ArithOp::Mod => {
-            let a = rescale(x, s).ok_or_else(of)?.unscaled;
-            let b = rescale(y, s).ok_or_else(of)?.unscaled;
+            let a = x.rescale(s).ok_or_else(of)?.unscaled;
+            let b = y.rescale(s).ok_or_else(of)?.unscaled;
             let r = match op {
                 ArithOp::Add => a.checked_add(b),
                 ArithOp::Sub => a.checked_sub(b),
@@ -452,13 +451,14 @@ fn round(v: Value, places: Option<i64>) -> SqlResult<Value> {
             let p = places.unwrap_or(0);
             if p >= 0 {
                 let s = u8::try_from(p.min(1000)).unwrap_or(u8::MAX);
-                rescale(n, s).map(Value::Numeric).ok_or_else(|| {
+                n.rescale(s).map(Value::Numeric).ok_or_else(|| {
                     SqlError::NumericOutOfRange("value overflows numeric format".into())
                 })
             } else {
                 let k = u32::try_from(-p).unwrap_or(u32::MAX);
-                let r =
-                    rescale(n, 0).ok_or_else(|| SqlError::NumericOutOfRange("numeric".into()))?;
+                let r = n
+                    .rescale(0)
+                    .ok_or_else(|| SqlError::NumericOutOfRange("numeric".into()))?;
                 let Some(m) = 10i128.checked_pow(k) else {
                     return Ok(Value::Numeric(Numeric::from_i64(0)));
                 };

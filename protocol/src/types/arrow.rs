@@ -13,6 +13,7 @@
 //! | Int64; UInt64 (`row_number()`, ...)   | int8 (20)          | Int64                  |
 //! | UInt32; Int32 marked `pg.oid_alias`   | oid (26)           | Int64                  |
 //! | Decimal*                              | numeric (1700)     | Decimal128             |
+//! | engine's numeric struct (own scales)  | numeric (1700)     | as is                  |
 //! | Float16, Float32                      | float4 (700)       | Float32                |
 //! | Float64                               | float8 (701)       | Float64                |
 //! | Utf8, LargeUtf8, Utf8View, Null       | text (25)          | Utf8                   |
@@ -50,9 +51,10 @@ use isotherm_engine::arrow::compute::{CastOptions, cast_with_options};
 use isotherm_engine::arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, DurationMicrosecondType, Field, Float32Type, Float64Type,
     Int16Type, Int32Type, Int64Type, IntervalMonthDayNanoType, Time64MicrosecondType, TimeUnit,
-    TimestampMicrosecondType,
+    TimestampMicrosecondType, UInt8Type,
 };
 use isotherm_engine::arrow::util::display::{ArrayFormatter, FormatOptions};
+use isotherm_engine::numeric::is_numeric;
 use isotherm_indexer::Numeric;
 
 use crate::error::{SqlError, SqlResult};
@@ -150,6 +152,7 @@ impl Kind {
             Kind::Float8 => DataType::Float64,
             Kind::Numeric => match original {
                 DataType::Decimal128(p, s) => DataType::Decimal128(*p, *s),
+                dt if is_numeric(dt) => return None,
                 DataType::Decimal32(_, s)
                 | DataType::Decimal64(_, s)
                 | DataType::Decimal256(_, s) => DataType::Decimal128(38, *s),
@@ -286,6 +289,7 @@ pub fn kind_of(dt: &DataType) -> Kind {
         | DataType::Decimal64(_, _)
         | DataType::Decimal128(_, _)
         | DataType::Decimal256(_, _) => Kind::Numeric,
+        dt if is_numeric(dt) => Kind::Numeric,
         DataType::Float16 | DataType::Float32 => Kind::Float4,
         DataType::Float64 => Kind::Float8,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
@@ -498,6 +502,21 @@ pub fn push_array_item(out: &mut String, item: &str) {
 }
 
 fn decimal(array: &dyn Array, row: usize, kind: &Kind) -> SqlResult<Numeric> {
+    // An unconstrained numeric: its digits and its own scale.
+    if let Some(s) = array.as_struct_opt() {
+        let digits = s
+            .column(0)
+            .as_primitive_opt::<Decimal128Type>()
+            .ok_or_else(|| wrong(kind))?;
+        let scale = s
+            .column(1)
+            .as_primitive_opt::<UInt8Type>()
+            .ok_or_else(|| wrong(kind))?;
+        return Ok(Numeric {
+            unscaled: digits.value(row),
+            scale: scale.value(row),
+        });
+    }
     let a = array
         .as_primitive_opt::<Decimal128Type>()
         .ok_or_else(|| wrong(kind))?;

@@ -236,7 +236,7 @@ pub fn parse_text(s: &str, ty: PgType) -> SqlResult<Value> {
             Value::Int64(i)
         }
         PgType::Float8 => Value::Float64(parse_float(s).ok_or_else(invalid)?),
-        PgType::Numeric => Value::Numeric(numeric::parse_numeric(s).ok_or_else(invalid)?),
+        PgType::Numeric => Value::Numeric(Numeric::parse(s).ok_or_else(invalid)?),
         PgType::Date => Value::Date(datetime::parse_date(s)?),
         PgType::Timestamp => Value::Timestamp(datetime::parse_timestamp(s)?),
         PgType::TimestampTz => Value::TimestampTz(datetime::parse_timestamptz(s)?),
@@ -374,13 +374,13 @@ pub fn cast_value(v: Value, target: PgType) -> SqlResult<Value> {
             }
             cast_value(Value::Int64(r as i64), target)?
         }
-        (Value::Float64(f), PgType::Numeric) => Value::Numeric(
-            numeric::parse_numeric(&float::float8_out(f, 0)).ok_or_else(out_of_range)?,
-        ),
+        (Value::Float64(f), PgType::Numeric) => {
+            Value::Numeric(Numeric::parse(&float::float8_out(f, 0)).ok_or_else(out_of_range)?)
+        }
         (Value::Numeric(n), PgType::Numeric) => Value::Numeric(n),
         (Value::Numeric(n), PgType::Float8) => Value::Float64(n.to_f64()),
         (Value::Numeric(n), PgType::Int4 | PgType::Int8) => {
-            let r = numeric::rescale(n, 0).ok_or_else(out_of_range)?;
+            let r = n.rescale(0).ok_or_else(out_of_range)?;
             let i = i64::try_from(r.unscaled).map_err(|_| out_of_range())?;
             cast_value(Value::Int64(i), target)?
         }
