@@ -135,7 +135,7 @@ fn from_arrow(e: &ArrowError) -> EngineError {
         ArrowError::DivideByZero => EngineError::new("22012", "division by zero"),
         ArrowError::ArithmeticOverflow(msg) => EngineError::new("22003", msg.clone()),
         ArrowError::CastError(msg) | ArrowError::ParseError(msg) => {
-            EngineError::new("22P02", cast_message(msg))
+            out_of_range(msg).unwrap_or_else(|| EngineError::new("22P02", cast_message(msg)))
         }
         ArrowError::ExternalError(inner) => from_message(&inner.to_string()),
         other => EngineError::internal(other.to_string()),
@@ -187,6 +187,9 @@ fn from_message(msg: &str) -> EngineError {
     if lower.contains("divide by zero") || lower.contains("division by zero") {
         return EngineError::new("22012", "division by zero");
     }
+    if let Some(e) = out_of_range(msg) {
+        return e;
+    }
     if lower.contains("cannot cast") || lower.contains("cast error") {
         return EngineError::new("22P02", cast_message(msg));
     }
@@ -217,6 +220,24 @@ fn quoted_after(msg: &str, prefix: &str) -> Option<String> {
 
 fn first_line(msg: &str) -> String {
     msg.lines().next().unwrap_or(msg).trim().to_owned()
+}
+
+/// A number cast to a type too small for it (`Can't cast value 1.5e100 to
+/// type Int32`): PostgreSQL's 22003 and its words (`integer out of range`).
+fn out_of_range(msg: &str) -> Option<EngineError> {
+    let ty = msg
+        .strip_prefix("Cast error: ")
+        .unwrap_or(msg)
+        .strip_prefix("Can't cast value ")?
+        .split(" to type ")
+        .nth(1)?;
+    let name = match ty.trim() {
+        "Int16" => "smallint",
+        "Int32" => "integer",
+        "Int64" => "bigint",
+        _ => return None,
+    };
+    Some(EngineError::new("22003", format!("{name} out of range")))
 }
 
 /// `Cannot cast string 'abc' to value of Int64 type` ->
@@ -304,5 +325,21 @@ mod tests {
         ));
         assert_eq!(e.sqlstate, "22P02");
         assert_eq!(e.message, "invalid input syntax for type bigint: \"abc\"");
+        // DataFusion 55's wording for a number too large for the type.
+        let e = EngineError::from(DataFusionError::ArrowError(
+            Box::new(ArrowError::CastError(
+                "Can't cast value 1.5e100 to type Int32".into(),
+            )),
+            None,
+        ));
+        assert_eq!(
+            (e.sqlstate, e.message.as_str()),
+            ("22003", "integer out of range")
+        );
+        let e = from_message("Cast error: Can't cast value 1e30 to type Int64");
+        assert_eq!(
+            (e.sqlstate, e.message.as_str()),
+            ("22003", "bigint out of range")
+        );
     }
 }

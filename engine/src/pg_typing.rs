@@ -96,13 +96,23 @@ fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     if !changed
         && !matches!(
             here.data,
-            LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_) | LogicalPlan::Union(_)
+            LogicalPlan::Projection(_)
+                | LogicalPlan::Aggregate(_)
+                | LogicalPlan::Window(_)
+                | LogicalPlan::Union(_)
         )
     {
         return Ok(here);
     }
     let rebuilt = match here.data {
         LogicalPlan::Projection(p) => keep_pg_types(p, changed)?,
+        LogicalPlan::Window(w) => {
+            let split = numeric::rewrite::split_window_avg(w)?;
+            match (split.transformed, changed) {
+                (false, true) => Transformed::yes(split.data.recompute_schema()?),
+                _ => split,
+            }
+        }
         LogicalPlan::Aggregate(a) => {
             let split = numeric::rewrite::split_avg(a)?;
             match (split.transformed, changed) {

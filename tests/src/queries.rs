@@ -189,6 +189,10 @@ pub const GENERAL: &[&str] = &[
     "WITH q AS (SELECT region, avg(humidity), count(*), max(temperature) - min(temperature) FROM temperatures GROUP BY region) SELECT * FROM q ORDER BY region",
     "WITH q AS (SELECT region, count(*) AS n FROM temperatures GROUP BY region) SELECT n, n::text, n::float8, (n / 7.0)::float8 FROM q ORDER BY 1",
     "SELECT * FROM (SELECT station, sum(CASE WHEN humidity IS NULL THEN 1 ELSE 0 END) / count(*)::numeric FROM temperatures GROUP BY station) AS t ORDER BY 1",
+    // avg over a window of integers.
+    "WITH d AS (SELECT date, count(*) AS n FROM temperatures GROUP BY date) SELECT date, n, avg(n) OVER (ORDER BY date ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS moving, avg(n) OVER () AS overall, n - avg(n) OVER () AS delta FROM d ORDER BY date",
+    // Casts to integers round (floats half to even, numerics half away from zero).
+    "WITH t AS (SELECT station, temperature FROM temperatures) SELECT station, max(temperature)::int AS hi, min(temperature)::int AS lo, (max(temperature) * 2)::int AS dbl, (count(*) / 4.0)::int AS q, CAST(avg(temperature) AS bigint) AS a FROM t WHERE temperature BETWEEN -100 AND 100 GROUP BY station ORDER BY station",
     // Floats meeting numeric literals compute in float8.
     "WITH t AS (SELECT * FROM temperatures) SELECT count(*) FILTER (WHERE temperature <= -5.5) AS a, count(*) FILTER (WHERE temperature BETWEEN -5.5 AND 10.25) AS b, count(*) FILTER (WHERE temperature IN (0.5, 1.5, -0.0)) AS c, max(CASE WHEN humidity > 50 THEN humidity ELSE 0.5 END) AS d, min(coalesce(humidity, 1.5)) AS e, count(*) FILTER (WHERE humidity > 1e100 OR humidity < 1e-200) AS f, max(temperature * 1.8 + 32) AS g FROM t",
     "WITH t AS (SELECT region, max(temperature) AS hi FROM temperatures GROUP BY region) SELECT region, hi FROM t UNION ALL SELECT 'x', 1.25 ORDER BY 1, 2",
@@ -215,6 +219,10 @@ pub const LITERALS: &[&str] = &[
 
 /// Queries both servers must reject, with PostgreSQL's SQLSTATE.
 pub const ERRORS: &[(&str, &str)] = &[
+    (
+        "WITH t AS (SELECT temperature FROM temperatures) SELECT max(temperature)::int FROM t",
+        "22003",
+    ),
     ("SELECT count(*) FROM no_such_table", "42P01"),
     ("SELECT count(*) FROM public.no_such_table", "42P01"),
     ("SELECT no_such_column FROM temperatures", "42703"),

@@ -9,7 +9,8 @@
 //! - **`avg`** of integers or decimals is `numeric` at the division's scale:
 //!   the aggregate computes `sum` and `count` of the argument instead (with
 //!   its DISTINCT and FILTER), and a projection above it divides them
-//!   under the aggregate's own column name, so nothing above changes.
+//!   under the aggregate's own column name, so nothing above changes. The
+//!   same for `avg(...) OVER (...)`, over the same window.
 //! - **`CAST(x AS numeric)`** without precision (marked by the SQL rewrite
 //!   as [`CAST_MARKER`]): of an integer, a `Decimal128(38, 0)`; of a
 //!   decimal or numeric, itself; of a float or text, `numeric_in`.
@@ -29,10 +30,10 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, DFSchema, Result, ScalarValue};
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::sum::sum_udaf;
-use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction};
+use datafusion::logical_expr::expr::{Cast, ScalarFunction, WindowFunctionDefinition};
 use datafusion::logical_expr::{
-    Aggregate, BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, Projection,
-    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Aggregate, AggregateUDF, BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator,
+    Projection, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, Window,
 };
 use isotherm_indexer::query::request::NumOp;
 
@@ -83,6 +84,7 @@ pub fn applies_to(e: &Expr) -> bool {
         Expr::BinaryExpr(b) => b.op == Operator::Divide,
         Expr::ScalarFunction(f) => f.name() == CAST_MARKER,
         Expr::AggregateFunction(f) => f.func.name() == "avg",
+        Expr::WindowFunction(w) => w.fun.name() == "avg",
         Expr::Literal(ScalarValue::Decimal128(..), _) => true,
         Expr::Cast(c) => {
             matches!(c.field.data_type(), DataType::Decimal128(..))
@@ -193,23 +195,50 @@ fn floats_win(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     }
 }
 
-/// A decimal cast to an integer is rounded half away from zero in
-/// PostgreSQL (`1.5::int` is 2); DataFusion's cast truncates.
+/// A cast to an integer rounds in PostgreSQL, where DataFusion's
+/// truncates: a decimal half away from zero (`1.5::int` is 2), a float half
+/// to even (`rint`: `2.5::float8::int` is 2, `3.5::float8::int` is 4).
 fn rounded_to_integer(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     let Expr::Cast(Cast { expr, field }) = &e else {
         return Ok(Transformed::no(e));
     };
-    if !field.data_type().is_integer()
-        || !matches!(type_of(expr, schema), Some(DataType::Decimal128(_, s)) if s > 0)
-    {
+    if !field.data_type().is_integer() {
         return Ok(Transformed::no(e));
     }
-    let round = Expr::ScalarFunction(ScalarFunction::new_udf(
-        datafusion::functions::math::round(),
-        vec![expr.as_ref().clone()],
-    ));
+    let round = |x: Expr| {
+        Expr::ScalarFunction(ScalarFunction::new_udf(
+            datafusion::functions::math::round(),
+            vec![x],
+        ))
+    };
+    let x = expr.as_ref().clone();
+    let rounded = match type_of(expr, schema) {
+        Some(DataType::Decimal128(_, s)) if s > 0 => round(x),
+        // CASE WHEN abs(x - trunc(x)) = 0.5 THEN 2 * round(x / 2) ELSE round(x) END
+        Some(t) if t.is_floating() => {
+            let trunc = Expr::ScalarFunction(ScalarFunction::new_udf(
+                datafusion::functions::math::trunc(),
+                vec![x.clone()],
+            ));
+            let abs = Expr::ScalarFunction(ScalarFunction::new_udf(
+                datafusion::functions::math::abs(),
+                vec![x.clone() - trunc],
+            ));
+            let even = Expr::Literal(ScalarValue::Float64(Some(2.0)), None)
+                * round(x.clone() / Expr::Literal(ScalarValue::Float64(Some(2.0)), None));
+            Expr::Case(datafusion::logical_expr::Case::new(
+                None,
+                vec![(
+                    Box::new(abs.eq(Expr::Literal(ScalarValue::Float64(Some(0.5)), None))),
+                    Box::new(even),
+                )],
+                Some(Box::new(round(x))),
+            ))
+        }
+        _ => return Ok(Transformed::no(e)),
+    };
     Ok(Transformed::yes(Expr::Cast(Cast::new(
-        Box::new(round),
+        Box::new(rounded),
         field.data_type().clone(),
     ))))
 }
@@ -290,49 +319,75 @@ fn call(f: ScalarUDF, args: Vec<Expr>) -> Expr {
 /// An aggregate whose `avg`s of exact numbers are `numeric` (see the module
 /// docs); `Transformed::no` if it has none.
 pub fn split_avg(agg: Aggregate) -> Result<Transformed<LogicalPlan>> {
-    let input = agg.input.schema().clone();
-    let mut aggr = Vec::with_capacity(agg.aggr_expr.len());
-    // Per aggregate: the (sum, count) columns an avg became.
-    let mut split: Vec<Option<(String, String)>> = Vec::with_capacity(agg.aggr_expr.len());
-    for (i, e) in agg.aggr_expr.iter().enumerate() {
+    let grouped = agg.schema.fields().len() - agg.aggr_expr.len();
+    let Some((aggr, exprs)) = split_avgs(&agg.aggr_expr, agg.input.schema(), &agg.schema, grouped)
+    else {
+        return Ok(Transformed::no(LogicalPlan::Aggregate(agg)));
+    };
+    let inner = Aggregate::try_new(agg.input, agg.group_expr, aggr)?;
+    Ok(Transformed::yes(LogicalPlan::Projection(
+        Projection::try_new(exprs, Arc::new(LogicalPlan::Aggregate(inner)))?,
+    )))
+}
+
+/// A window node whose `avg(...) OVER (...)` of exact numbers are
+/// `numeric`, as [`split_avg`]: `sum` and `count` over the same window.
+pub fn split_window_avg(window: Window) -> Result<Transformed<LogicalPlan>> {
+    let passed = window.input.schema().fields().len();
+    let Some((window_expr, exprs)) = split_avgs(
+        &window.window_expr,
+        window.input.schema(),
+        &window.schema,
+        passed,
+    ) else {
+        return Ok(Transformed::no(LogicalPlan::Window(window)));
+    };
+    let inner = Window::try_new(window_expr, window.input)?;
+    Ok(Transformed::yes(LogicalPlan::Projection(
+        Projection::try_new(exprs, Arc::new(LogicalPlan::Window(inner)))?,
+    )))
+}
+
+/// A node's aggregate or window expressions with each `avg` of an exact
+/// number replaced by its `sum` and `count`, and the projection above that
+/// divides them under the node's original column names (`leading`: the
+/// node's output columns before these expressions'). `None` if there is no
+/// such `avg`.
+fn split_avgs(
+    node_exprs: &[Expr],
+    input: &DFSchema,
+    original: &DFSchema,
+    leading: usize,
+) -> Option<(Vec<Expr>, Vec<Expr>)> {
+    let mut replaced = Vec::with_capacity(node_exprs.len() + 2);
+    // Per expression: the (sum, count) columns an avg became.
+    let mut split: Vec<Option<(String, String)>> = Vec::with_capacity(node_exprs.len());
+    for (i, e) in node_exprs.iter().enumerate() {
         let inner = match e {
             Expr::Alias(a) => a.expr.as_ref(),
             other => other,
         };
-        let parts = match inner {
-            Expr::AggregateFunction(f) if f.func.name() == "avg" => {
-                match f.params.args.as_slice() {
-                    [arg] => sum_and_count(f, arg, &input),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        match parts {
+        match sum_and_count(inner, input) {
             Some((sum, count)) => {
                 let names = (format!("__pg_avg_sum_{i}"), format!("__pg_avg_count_{i}"));
-                aggr.push(sum.alias(&names.0));
-                aggr.push(count.alias(&names.1));
+                replaced.push(sum.alias(&names.0));
+                replaced.push(count.alias(&names.1));
                 split.push(Some(names));
             }
             None => {
-                aggr.push(e.clone());
+                replaced.push(e.clone());
                 split.push(None);
             }
         }
     }
     if split.iter().all(Option::is_none) {
-        return Ok(Transformed::no(LogicalPlan::Aggregate(agg)));
+        return None;
     }
-    let original = agg.schema.clone();
-    let grouped = original.fields().len() - agg.aggr_expr.len();
-    let inner = Aggregate::try_new(agg.input, agg.group_expr, aggr)?;
-    let mut exprs = Vec::with_capacity(original.fields().len());
-    for j in 0..grouped {
-        exprs.push(Expr::Column(Column::from(original.qualified_field(j))));
-    }
+    let mut exprs: Vec<Expr> = (0..leading)
+        .map(|j| Expr::Column(Column::from(original.qualified_field(j))))
+        .collect();
     for (i, parts) in split.into_iter().enumerate() {
-        let (qualifier, field) = original.qualified_field(grouped + i);
+        let (qualifier, field) = original.qualified_field(leading + i);
         exprs.push(match parts {
             None => Expr::Column(Column::from((qualifier, field))),
             Some((sum, count)) => call(
@@ -345,17 +400,28 @@ pub fn split_avg(agg: Aggregate) -> Result<Transformed<LogicalPlan>> {
             .alias_qualified(qualifier.cloned(), field.name()),
         });
     }
-    Ok(Transformed::yes(LogicalPlan::Projection(
-        Projection::try_new(exprs, Arc::new(LogicalPlan::Aggregate(inner)))?,
-    )))
+    Some((replaced, exprs))
 }
 
-/// `sum(arg)` and `count(arg)` with `avg`'s DISTINCT and FILTER, if `arg`
-/// is an exact number (integers are summed as `Decimal128(38, 0)`: a
-/// bigint sum can pass `i64::MAX`).
-fn sum_and_count(avg: &AggregateFunction, arg: &Expr, schema: &DFSchema) -> Option<(Expr, Expr)> {
-    let t = type_of(arg, schema)?;
-    let summed = match t {
+/// `sum(arg)` and `count(arg)` for `avg(arg)` (an aggregate or a window
+/// function, with its DISTINCT, FILTER and window), if `arg` is an exact
+/// number (integers are summed as `Decimal128(38, 0)`: a bigint sum can
+/// pass `i64::MAX`).
+fn sum_and_count(avg: &Expr, schema: &DFSchema) -> Option<(Expr, Expr)> {
+    let arg = match avg {
+        Expr::AggregateFunction(f) if f.func.name() == "avg" => f.params.args.as_slice(),
+        Expr::WindowFunction(w) => match &w.fun {
+            WindowFunctionDefinition::AggregateUDF(f) if f.name() == "avg" => {
+                w.params.args.as_slice()
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let [arg] = arg else {
+        return None;
+    };
+    let summed = match type_of(arg, schema)? {
         DataType::Decimal128(_, s) if s >= 0 => arg.clone(),
         t if t.is_integer() => Expr::Cast(Cast::new(
             Box::new(arg.clone()),
@@ -363,16 +429,21 @@ fn sum_and_count(avg: &AggregateFunction, arg: &Expr, schema: &DFSchema) -> Opti
         )),
         _ => return None,
     };
-    let p = &avg.params;
-    let make = |f, a: Expr| {
-        Expr::AggregateFunction(AggregateFunction::new_udf(
-            f,
-            vec![a],
-            p.distinct,
-            p.filter.clone(),
-            Vec::new(),
-            None,
-        ))
+    let make = |f: Arc<AggregateUDF>, a: Expr| match avg {
+        Expr::WindowFunction(w) => {
+            let mut w = w.as_ref().clone();
+            w.fun = WindowFunctionDefinition::AggregateUDF(f);
+            w.params.args = vec![a];
+            Expr::WindowFunction(Box::new(w))
+        }
+        Expr::AggregateFunction(g) => {
+            let mut g = g.clone();
+            g.func = f;
+            g.params.args = vec![a];
+            g.params.order_by = Vec::new();
+            Expr::AggregateFunction(g)
+        }
+        other => other.clone(),
     };
     Some((make(sum_udaf(), summed), make(count_udaf(), arg.clone())))
 }
