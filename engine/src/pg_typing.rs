@@ -169,6 +169,7 @@ fn node_needs_retyping(node: &LogicalPlan) -> Result<bool> {
                         | "ceil"
                         | "date_part"
                         | "date_trunc"
+                        | "pg_typeof"
                 ),
                 Expr::AggregateFunction(f) => f.func.name() == "sum",
                 _ => false,
@@ -351,6 +352,17 @@ fn pg_function_type(e: &Expr, schema: &DFSchema) -> Option<Expr> {
                 vec![unit.clone(), at_midnight],
             )))
         }
+        // `pg_typeof(1)` is `integer`: the literal's PostgreSQL type.
+        "pg_typeof" => match f.args.as_slice() {
+            [arg] if small_literal(arg) => Some(Expr::ScalarFunction(ScalarFunction::new_udf(
+                f.func.clone(),
+                vec![Expr::Cast(Cast::new(
+                    Box::new(arg.clone()),
+                    DataType::Int32,
+                ))],
+            ))),
+            _ => None,
+        },
         "floor" | "ceil" => {
             let [arg] = f.args.as_slice() else {
                 return None;

@@ -749,6 +749,11 @@ async fn general_path_statements_through_routing() {
         "SELECT pg_advisory_unlock_all() AS unlocked",
         "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public'",
         "SELECT a.region, count(*) AS n FROM temperatures a JOIN (SELECT DISTINCT region FROM temperatures) b ON a.region = b.region GROUP BY a.region ORDER BY a.region",
+        "SELECT 'int8'::regtype, 'varchar'::regtype AS v, 'bigint'::regtype::text AS t",
+        "SELECT typname FROM pg_catalog.pg_type WHERE oid = 'pg_catalog.int4'::regtype",
+        "SELECT to_regtype('uuid')::oid AS u, to_regtype('character varying')::oid AS v",
+        "SELECT pg_typeof(1) AS a, pg_typeof(1.5) AS b, pg_typeof(temperature) AS c, pg_typeof(region) AS d, pg_typeof(count(*) OVER ()) AS e FROM temperatures LIMIT 1",
+        "SELECT sum(x), pg_typeof(sum(x)) AS t, avg(x) FROM (VALUES (1), (2), (4)) AS v(x)",
     ] {
         let p = query_text(&f.pg, sql).await.expect("pg");
         let i = query_text(&f.iso, sql)

@@ -27,6 +27,8 @@ use datafusion::sql::sqlparser::ast::{
     ValueWithSpan, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+
+use crate::catalog::types::oid_by_name;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::error::{EngineError, EngineResult};
@@ -57,7 +59,11 @@ pub fn before_parse<'a>(
 ) -> EngineResult<Cow<'a, str>> {
     let lower = sql.to_ascii_lowercase();
     let grafana = lower.contains("current_setting('search_path')");
-    if !grafana && !lower.contains("regclass") && !lower.contains("regproc") {
+    if !grafana
+        && !lower.contains("regclass")
+        && !lower.contains("regproc")
+        && !lower.contains("regtype")
+    {
         return Ok(Cow::Borrowed(sql));
     }
     let dialect = PostgreSqlDialect {};
@@ -99,6 +105,14 @@ pub fn before_parse<'a>(
             // `'pg_catalog.array_in'::regproc` compares as the bare name.
             let bare = name.strip_prefix("pg_catalog.").unwrap_or(&name);
             out.push_str(&Token::SingleQuotedString(bare.to_owned()).to_string());
+            i = end;
+            replaced = true;
+        } else if let Some((oid, end)) = reg_literal(&tokens, i, "regtype")
+            .and_then(|(name, end)| Some((oid_by_name(&name)?, end)))
+        {
+            // A type we know: its OID, still a regtype (shown as its name in
+            // a select list); others are left to datafusion-pg-catalog.
+            out.push_str(&format!("{oid}::regtype"));
             i = end;
             replaced = true;
         } else if let Some((name, end)) = reg_literal(&tokens, i, "regclass") {
@@ -230,6 +244,23 @@ fn int4_literal(e: &Expr) -> bool {
             results().all(|r| int4_literal(r) || is_null(r)) && results().any(int4_literal)
         }
         _ => false,
+    }
+}
+
+/// A VALUES column of int4 literals (and NULLs) is int4 in PostgreSQL
+/// (`sum` of it is bigint, `pg_typeof` says integer); DataFusion reads
+/// them as int8.
+fn int4_values(values: &mut datafusion::sql::sqlparser::ast::Values) {
+    let width = values.rows.first().map_or(0, |r| r.len());
+    for c in 0..width {
+        let column = || values.rows.iter().filter_map(|r| r.get(c));
+        if column().all(|e| int4_literal(e) || is_null(e)) && column().any(int4_literal) {
+            for row in &mut values.rows {
+                if let Some(e) = row.get_mut(c) {
+                    as_int4(e);
+                }
+            }
+        }
     }
 }
 
@@ -373,6 +404,9 @@ impl VisitorMut for AfterParse<'_> {
             }
         }
         fix_projections(&mut query.body);
+        if let SetExpr::Values(values) = query.body.as_mut() {
+            int4_values(values);
+        }
         ControlFlow::Continue(())
     }
 
@@ -676,7 +710,7 @@ fn fix_projections(body: &mut SetExpr) {
                 } = &e
                     && type_name(data_type) == "oid"
                 {
-                    let alias = alias.unwrap_or_else(|| {
+                    let alias = alias.clone().unwrap_or_else(|| {
                         Ident::new(match operand.as_ref() {
                             Expr::Function(f) => {
                                 f.name.0.last().and_then(|p| p.as_ident()).map_or_else(
@@ -695,7 +729,7 @@ fn fix_projections(body: &mut SetExpr) {
                         alias,
                     };
                 }
-                if let SelectItem::UnnamedExpr(e) = item
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
                     && let Expr::Cast {
                         expr: operand,
                         data_type,
@@ -704,9 +738,10 @@ fn fix_projections(body: &mut SetExpr) {
                     && let Some(func) = reg_name_function(data_type)
                 {
                     // A cast literal is named after its type, as in PostgreSQL.
-                    let alias = match operand.as_ref() {
-                        Expr::Value(_) => type_name(data_type),
-                        other => output_name(other),
+                    let alias = match (&alias, operand.as_ref()) {
+                        (Some(alias), _) => alias.clone(),
+                        (None, Expr::Value(_)) => Ident::new(type_name(data_type)),
+                        (None, other) => Ident::new(output_name(other)),
                     };
                     let oid = if func == "regclass_name" && computes_text(operand) {
                         call("regclass_in", vec![(**operand).clone()])
@@ -715,7 +750,7 @@ fn fix_projections(body: &mut SetExpr) {
                     };
                     *item = SelectItem::ExprWithAlias {
                         expr: call(func, vec![oid]),
-                        alias: Ident::new(alias),
+                        alias,
                     };
                 }
                 let name = match item {
@@ -825,13 +860,22 @@ fn name_items(body: &mut SetExpr) {
 }
 
 /// The name DataFusion gives an unnamed select item, as far as two items
-/// can share it: a cast is named as what it casts (`a` and `a::int` are both
-/// `a`).
+/// can share it: a cast is named as what it casts, wherever it is (`a` and
+/// `a::int` are both `a`, `f(1.5)` and `f(1.5::float8)` both `f(1.5)`).
 fn datafusion_name(e: &Expr) -> String {
-    match e {
-        Expr::Cast { expr, .. } | Expr::Nested(expr) => datafusion_name(expr),
-        other => other.to_string(),
+    struct NoCasts;
+    impl VisitorMut for NoCasts {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
+                *e = (**expr).clone();
+            }
+            ControlFlow::Continue(())
+        }
     }
+    let mut e = e.clone();
+    let _ = e.visit(&mut NoCasts);
+    e.to_string()
 }
 
 /// The column name PostgreSQL gives an expression (a column's own name).
@@ -1077,6 +1121,32 @@ mod tests {
     }
 
     #[test]
+    fn values_of_int4_literals_are_int4() {
+        assert_eq!(
+            rewritten(
+                "SELECT * FROM (VALUES (1, 3000000000, 'a'), (NULL, 2, 'b'), (-2, 1, 'c')) AS v"
+            ),
+            "SELECT * FROM (VALUES (CAST(1 AS INT), 3000000000, 'a'), (NULL, 2, 'b'), \
+             (CAST(-2 AS INT), 1, 'c')) AS v"
+        );
+    }
+
+    #[test]
+    fn regtype_literals_of_known_types_become_oids() {
+        let c = catalog();
+        let out = before_parse(
+            "SELECT 'int8'::regtype, CAST('pg_catalog.int4' AS regtype), 'character varying'::regtype, 'no_type'::regtype",
+            &c,
+            &["public".to_owned()],
+        )
+        .ok();
+        assert_eq!(
+            out.as_deref(),
+            Some("SELECT 20::regtype, 23::regtype, 1043::regtype, 'no_type'::regtype")
+        );
+    }
+
+    #[test]
     fn reg_casts_to_text_become_name_functions() {
         let mut stmts = Parser::parse_sql(
             &PostgreSqlDialect {},
@@ -1136,8 +1206,9 @@ mod tests {
         );
         // DataFusion names a cast as what it casts.
         assert_eq!(
-            rewritten("SELECT a, a::INT, CAST(a AS TEXT), b FROM t"),
-            "SELECT a, a::INT AS \"?column?_2\", CAST(a AS TEXT) AS \"?column?_3\", b FROM t"
+            rewritten("SELECT a, a::INT, CAST(a AS TEXT), b, f(1.5), f(1.5::FLOAT8) FROM t"),
+            "SELECT a, a::INT AS \"?column?_2\", CAST(a AS TEXT) AS \"?column?_3\", b, f(1.5), \
+             f(1.5::FLOAT8) AS \"?column?_4\" FROM t"
         );
     }
 

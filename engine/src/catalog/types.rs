@@ -151,6 +151,90 @@ pub const ALL: &[PgType] = &[
     FLOAT8_ARRAY,
 ];
 
+/// PostgreSQL 15's other builtin types, which no Isotherm or emulated
+/// catalog column has, as `(oid, typname, format_type name)`: enough to
+/// name them (`'varchar'::regtype`, `to_regtype('uuid')`).
+pub const OTHER_NAMES: &[(i32, &str, &str)] = &[
+    (17, "bytea", "bytea"),
+    (18, "char", "\"char\""),
+    (19, "name", "name"),
+    (22, "int2vector", "int2vector"),
+    (24, "regproc", "regproc"),
+    (27, "tid", "tid"),
+    (28, "xid", "xid"),
+    (29, "cid", "cid"),
+    (30, "oidvector", "oidvector"),
+    (114, "json", "json"),
+    (142, "xml", "xml"),
+    (194, "pg_node_tree", "pg_node_tree"),
+    (199, "_json", "json[]"),
+    (600, "point", "point"),
+    (650, "cidr", "cidr"),
+    (790, "money", "money"),
+    (829, "macaddr", "macaddr"),
+    (869, "inet", "inet"),
+    (1001, "_bytea", "bytea[]"),
+    (1002, "_char", "\"char\"[]"),
+    (1003, "_name", "name[]"),
+    (1015, "_varchar", "character varying[]"),
+    (1021, "_float4", "real[]"),
+    (1033, "aclitem", "aclitem"),
+    (1042, "bpchar", "character"),
+    (1043, "varchar", "character varying"),
+    (1083, "time", "time without time zone"),
+    (1115, "_timestamp", "timestamp without time zone[]"),
+    (1182, "_date", "date[]"),
+    (1185, "_timestamptz", "timestamp with time zone[]"),
+    (1186, "interval", "interval"),
+    (1231, "_numeric", "numeric[]"),
+    (1266, "timetz", "time with time zone"),
+    (1560, "bit", "bit"),
+    (1562, "varbit", "bit varying"),
+    (2205, "regclass", "regclass"),
+    (2206, "regtype", "regtype"),
+    (2249, "record", "record"),
+    (2277, "anyarray", "anyarray"),
+    (2278, "void", "void"),
+    (2283, "anyelement", "anyelement"),
+    (2950, "uuid", "uuid"),
+    (2951, "_uuid", "uuid[]"),
+    (3614, "tsvector", "tsvector"),
+    (3802, "jsonb", "jsonb"),
+    (3807, "_jsonb", "jsonb[]"),
+    (4089, "regnamespace", "regnamespace"),
+    (4096, "regrole", "regrole"),
+];
+
+/// The OID of a type by either of its names, builtin types only.
+pub fn oid_by_name(name: &str) -> Option<i32> {
+    if let Some(t) = crate::functions::catalog::type_by_name(name) {
+        return Some(t.oid);
+    }
+    let n = name.trim().to_ascii_lowercase();
+    let n = n.strip_prefix("pg_catalog.").unwrap_or(&n);
+    let n = match n {
+        "character varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "\"char\"" => "char",
+        other => other,
+    };
+    OTHER_NAMES
+        .iter()
+        .find(|(_, typname, sql)| *typname == n || *sql == n)
+        .map(|(oid, _, _)| *oid)
+}
+
+/// The name `format_type` gives a builtin type OID.
+pub fn name_by_oid(oid: i64) -> Option<&'static str> {
+    if let Some(t) = PgType::by_oid(oid) {
+        return Some(t.sql_name);
+    }
+    OTHER_NAMES
+        .iter()
+        .find(|(o, _, _)| i64::from(*o) == oid)
+        .map(|(_, _, sql)| *sql)
+}
+
 impl PgType {
     /// The type of an Isotherm column.
     pub fn of_scalar(ty: ScalarType) -> PgType {
@@ -213,6 +297,18 @@ impl PgType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_types_are_named_both_ways() {
+        assert_eq!(oid_by_name("int8"), Some(20));
+        assert_eq!(oid_by_name("pg_catalog.character varying"), Some(1043));
+        assert_eq!(oid_by_name("uuid"), Some(2950));
+        assert_eq!(oid_by_name("no_such_type"), None);
+        assert_eq!(name_by_oid(1043), Some("character varying"));
+        assert_eq!(name_by_oid(18), Some("\"char\""));
+        assert_eq!(name_by_oid(20), Some("bigint"));
+        assert_eq!(name_by_oid(1), None);
+    }
 
     #[test]
     fn isotherm_types_use_builtin_oids() {

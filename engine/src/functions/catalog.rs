@@ -231,7 +231,7 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
             s(),
             |_, row| {
                 Ok(ScalarValue::Int32(
-                    text(row, 0).and_then(|n| type_by_name(&n)).map(|t| t.oid),
+                    text(row, 0).and_then(|n| crate::catalog::types::oid_by_name(&n)),
                 ))
             },
         ),
@@ -286,7 +286,8 @@ pub fn functions(state: Arc<S>) -> Vec<ScalarUDF> {
             s(),
             |_, row| {
                 Ok(ScalarValue::Utf8(int(row, 0).map(|oid| {
-                    PgType::by_oid(oid).map_or_else(|| oid.to_string(), |t| t.sql_name.to_owned())
+                    crate::catalog::types::name_by_oid(oid)
+                        .map_or_else(|| oid.to_string(), str::to_owned)
                 })))
             },
         ),

@@ -6,6 +6,7 @@
 //! catalog.rs  catalog functions (pg_get_indexdef, to_regclass, has_*_privilege, ...)
 //! session.rs  session functions (version, current_user, current_setting, ...)
 //! text.rs     format, to_timestamp / to_date with PostgreSQL templates
+//! type_of.rs  pg_typeof
 //! ```
 //!
 //! Ours are registered after datafusion-pg-catalog's, so a name both define
@@ -14,6 +15,7 @@
 pub mod catalog;
 pub mod session;
 pub mod text;
+pub mod type_of;
 pub mod udf;
 
 use std::sync::Arc;
@@ -31,4 +33,5 @@ pub fn register_catalog_functions(ctx: &SessionContext, state: Arc<CatalogState>
         ctx.register_udf(f);
     }
     ctx.register_udf(crate::numeric::rewrite::cast_marker());
+    ctx.register_udf(type_of::pg_typeof());
 }
