@@ -269,34 +269,18 @@ mod tests {
 
     #[test]
     fn parses_text() {
-        assert_eq!(
-            Numeric::parse("1.50"),
-            Some(Numeric {
-                unscaled: 150,
-                scale: 2
-            })
-        );
-        assert_eq!(
-            Numeric::parse("-.5"),
-            Some(Numeric {
-                unscaled: -5,
-                scale: 1
-            })
-        );
-        assert_eq!(
-            Numeric::parse("1e5"),
-            Some(Numeric {
-                unscaled: 100_000,
-                scale: 0
-            })
-        );
-        assert_eq!(
-            Numeric::parse("1.5e-2"),
-            Some(Numeric {
-                unscaled: 15,
-                scale: 3
-            })
-        );
+        for (text, unscaled, scale) in [
+            ("1.50", 150, 2),
+            ("-.5", -5, 1),
+            ("1e5", 100_000, 0),
+            ("1.5e-2", 15, 3),
+        ] {
+            assert_eq!(
+                Numeric::parse(text),
+                Some(Numeric { unscaled, scale }),
+                "{text}"
+            );
+        }
         assert_eq!(Numeric::parse("abc"), None);
         assert_eq!(Numeric::parse("."), None);
     }
