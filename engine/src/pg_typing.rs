@@ -107,19 +107,9 @@ fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let rebuilt = match here.data {
         LogicalPlan::Projection(p) => keep_pg_types(p, changed)?,
         LogicalPlan::Window(w) => {
-            let split = numeric::rewrite::split_window_avg(w)?;
-            match (split.transformed, changed) {
-                (false, true) => Transformed::yes(split.data.recompute_schema()?),
-                _ => split,
-            }
+            split_or_rebuilt(numeric::rewrite::split_window_avg(w)?, changed)?
         }
-        LogicalPlan::Aggregate(a) => {
-            let split = numeric::rewrite::split_avg(a)?;
-            match (split.transformed, changed) {
-                (false, true) => Transformed::yes(split.data.recompute_schema()?),
-                _ => split,
-            }
-        }
+        LogicalPlan::Aggregate(a) => split_or_rebuilt(numeric::rewrite::split_avg(a)?, changed)?,
         // The common type of the branches, as analysis would compute it.
         LogicalPlan::Union(u) => match numeric::rewrite::union_inputs(&u.inputs)? {
             Some(inputs) => Transformed::yes(LogicalPlan::Union(Union {
@@ -138,6 +128,18 @@ fn retype(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         rebuilt.data,
         changed || rebuilt.transformed,
     ))
+}
+
+/// A node after `avg` was split (a projection over it), or else the node
+/// itself, its schema recomputed if its expressions `changed`.
+fn split_or_rebuilt(
+    split: Transformed<LogicalPlan>,
+    changed: bool,
+) -> Result<Transformed<LogicalPlan>> {
+    Ok(match (split.transformed, changed) {
+        (false, true) => Transformed::yes(split.data.recompute_schema()?),
+        _ => split,
+    })
 }
 
 /// Whether any node is a UNION or has an expression a rewrite here applies to.

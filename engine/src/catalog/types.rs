@@ -205,23 +205,34 @@ pub const OTHER_NAMES: &[(i32, &str, &str)] = &[
     (4096, "regrole", "regrole"),
 ];
 
-/// The OID of a type by either of its names, builtin types only.
+/// The OID of a builtin type by any of its names (`int8`, `bigint`,
+/// `pg_catalog.int8`, `character varying`, `"char"`).
 pub fn oid_by_name(name: &str) -> Option<i32> {
-    if let Some(t) = crate::functions::catalog::type_by_name(name) {
-        return Some(t.oid);
-    }
     let n = name.trim().to_ascii_lowercase();
     let n = n.strip_prefix("pg_catalog.").unwrap_or(&n);
     let n = match n {
+        "int" | "integer" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "boolean" => "bool",
+        "real" => "float4",
+        "double precision" | "float" => "float8",
+        "timestamp without time zone" => "timestamp",
+        "timestamp with time zone" => "timestamptz",
+        "decimal" => "numeric",
         "character varying" => "varchar",
         "character" | "char" => "bpchar",
-        "\"char\"" => "char",
-        other => other,
+        other => other.trim_matches('"'),
     };
-    OTHER_NAMES
-        .iter()
-        .find(|(_, typname, sql)| *typname == n || *sql == n)
-        .map(|(oid, _, _)| *oid)
+    ALL.iter()
+        .find(|t| t.typname == n || t.sql_name == n)
+        .map(|t| t.oid)
+        .or_else(|| {
+            OTHER_NAMES
+                .iter()
+                .find(|(_, typname, sql)| *typname == n || *sql == n)
+                .map(|(oid, _, _)| *oid)
+        })
 }
 
 /// The name `format_type` gives a builtin type OID.
@@ -301,6 +312,12 @@ mod tests {
     #[test]
     fn builtin_types_are_named_both_ways() {
         assert_eq!(oid_by_name("int8"), Some(20));
+        assert_eq!(oid_by_name("bigint"), Some(20));
+        assert_eq!(oid_by_name("pg_catalog.int8"), Some(20));
+        assert_eq!(oid_by_name("double precision"), Some(701));
+        assert_eq!(oid_by_name("timestamptz"), Some(1184));
+        assert_eq!(oid_by_name("\"char\""), Some(18));
+        assert_eq!(oid_by_name("char"), Some(1042));
         assert_eq!(oid_by_name("pg_catalog.character varying"), Some(1043));
         assert_eq!(oid_by_name("uuid"), Some(2950));
         assert_eq!(oid_by_name("no_such_type"), None);

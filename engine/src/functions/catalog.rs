@@ -17,7 +17,6 @@ use datafusion::logical_expr::ScalarUDF;
 use crate::catalog::oid::{INFORMATION_SCHEMA_NAMESPACE, PG_TOAST_NAMESPACE};
 use crate::catalog::pg_relations::UTF8_ENCODING;
 use crate::catalog::state::CatalogState;
-use crate::catalog::types::PgType;
 
 use super::udf::{Udf, any_of, int, text, utf8};
 
@@ -562,31 +561,6 @@ fn expand_array_first(row: &[ScalarValue]) -> Result<ScalarValue> {
         .build()
 }
 
-/// A builtin type by any of its names (`int8`, `bigint`, `pg_catalog.int8`).
-pub fn type_by_name(name: &str) -> Option<PgType> {
-    let n = name.trim().to_ascii_lowercase();
-    let n = n
-        .strip_prefix("pg_catalog.")
-        .unwrap_or(&n)
-        .trim_matches('"');
-    let n = match n {
-        "int" | "integer" => "int4",
-        "smallint" => "int2",
-        "bigint" => "int8",
-        "boolean" => "bool",
-        "real" => "float4",
-        "double precision" | "float" => "float8",
-        "timestamp without time zone" => "timestamp",
-        "timestamp with time zone" => "timestamptz",
-        "decimal" => "numeric",
-        other => other,
-    };
-    crate::catalog::types::ALL
-        .iter()
-        .copied()
-        .find(|t| t.typname == n || t.sql_name == n)
-}
-
 /// `pg_size_pretty` as PostgreSQL 15 computes it: one extra bit kept for
 /// rounding half away from zero at each unit.
 fn size_pretty(bytes: i64) -> String {
@@ -609,15 +583,6 @@ fn size_pretty(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn type_names_resolve() {
-        assert_eq!(type_by_name("bigint").map(|t| t.oid), Some(20));
-        assert_eq!(type_by_name("pg_catalog.int8").map(|t| t.oid), Some(20));
-        assert_eq!(type_by_name("double precision").map(|t| t.oid), Some(701));
-        assert_eq!(type_by_name("timestamptz").map(|t| t.oid), Some(1184));
-        assert_eq!(type_by_name("nope"), None);
-    }
 
     #[test]
     fn json_objects_print_like_postgres() {

@@ -215,7 +215,8 @@ mod tests {
     use datafusion::arrow::datatypes::Field;
     use datafusion::common::config::ConfigOptions;
 
-    fn call(f: &ScalarUDF, args: Vec<ArrayRef>) -> Result<Vec<Option<String>>> {
+    /// `f` over arrays of one length.
+    fn invoke(f: &ScalarUDF, args: Vec<ArrayRef>) -> Result<ArrayRef> {
         let rows = args[0].len();
         let types: Vec<DataType> = args.iter().map(|a| a.data_type().clone()).collect();
         let arg_fields = args
@@ -229,9 +230,12 @@ mod tests {
             return_field: Arc::new(Field::new("r", f.return_type(&types)?, true)),
             config_options: Arc::new(ConfigOptions::default()),
         })?;
-        let ColumnarValue::Array(out) = out else {
-            panic!("scalar");
-        };
+        out.into_array(rows)
+    }
+
+    /// `f`'s values as text (numerics with their own scales).
+    fn call(f: &ScalarUDF, args: Vec<ArrayRef>) -> Result<Vec<Option<String>>> {
+        let out = invoke(f, args)?;
         if is_numeric(out.data_type()) {
             return Ok(values(&out)?
                 .into_iter()
@@ -271,24 +275,8 @@ mod tests {
         assert!(e.to_string().contains("22012"), "{e}");
         // i64::MAX squared fits the 38 digits; its cube does not.
         let big = Arc::new(Int64Array::from(vec![i64::MAX])) as ArrayRef;
-        let mul = |x: ArrayRef, y: ArrayRef| {
-            let f = arith(NumOp::Mul);
-            let rows = x.len();
-            f.invoke_with_args(ScalarFunctionArgs {
-                arg_fields: vec![
-                    Arc::new(Field::new("x", x.data_type().clone(), true)),
-                    Arc::new(Field::new("y", y.data_type().clone(), true)),
-                ],
-                args: vec![ColumnarValue::Array(x), ColumnarValue::Array(y)],
-                number_rows: rows,
-                return_field: Arc::new(Field::new("r", numeric_type(), true)),
-                config_options: Arc::new(ConfigOptions::default()),
-            })
-        };
-        let ColumnarValue::Array(square) = mul(big.clone(), big.clone()).unwrap() else {
-            panic!("scalar");
-        };
-        let e = mul(square, big).unwrap_err();
+        let square = invoke(&arith(NumOp::Mul), vec![big.clone(), big.clone()]).unwrap();
+        let e = invoke(&arith(NumOp::Mul), vec![square, big]).unwrap_err();
         assert!(e.to_string().contains("22003"), "{e}");
         let text: ArrayRef = Arc::new(StringArray::from(vec!["12,5"]));
         let e = call(&numeric_in(), vec![text]).unwrap_err();
